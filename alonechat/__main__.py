@@ -1,0 +1,5 @@
+"""``python -m alonechat``."""
+
+from alonechat.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""AloneChat core components: ``alonechat.core.logging`` (and the server)."""

@@ -1,0 +1,58 @@
+"""AloneChat's unified logging system: one way to log, as a thin facade over loguru.
+
+Typical use::
+
+    from AloneChat.core.logging import auto_configure, get_logger
+
+    auto_configure()                 # $ALONECHAT_ENV, else development
+    logger = get_logger(__name__)
+    logger.info("User %s logged in from %s", username, ip_address)
+
+``get_logger`` is a drop-in for ``logging.getLogger``; records of stdlib loggers (libraries,
+uvicorn) are routed into the same sinks by :class:`InterceptHandler`.
+"""
+
+from __future__ import annotations
+
+from ._config import (
+    LogConfig,
+    create_development_config,
+    create_production_config,
+    create_testing_config,
+)
+from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT
+from ._intercept import UVICORN_LOG_CONFIG, InterceptHandler
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from ._logger import Logger, get_logger
+from ._manager import (
+    LoggingManager,
+    auto_configure,
+    configure_logging,
+    reset_logging,
+)
+
+#: stdlib spelling, for code migrating from ``logging.getLogger``.
+getLogger = get_logger  # noqa: N816
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "DETAILED_FORMAT",
+    "ERROR",
+    "INFO",
+    "SIMPLE_FORMAT",
+    "UVICORN_LOG_CONFIG",
+    "WARNING",
+    "InterceptHandler",
+    "LogConfig",
+    "Logger",
+    "LoggingManager",
+    "auto_configure",
+    "configure_logging",
+    "create_development_config",
+    "create_production_config",
+    "create_testing_config",
+    "getLogger",
+    "get_logger",
+    "reset_logging",
+]

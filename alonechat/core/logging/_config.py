@@ -1,0 +1,180 @@
+"""LogConfig, the environment presets and environment resolution."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
+from ._levels import parse_level
+
+MiB = 1024 * 1024
+
+#: Environment variable read by :func:`resolve_environment` when no env is given.
+ENV_VAR = "ALONECHAT_ENV"
+
+
+def _positive_int(value: object, field: str, minimum: int, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{field}: must be an int >= {minimum} ({unit}), got {value!r}")
+    return value
+
+
+def _mode(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0o777:
+        raise ValueError(f"{field}: must be a permission mode 0o000..0o777, got {value!r}")
+    return value
+
+
+@dataclass
+class LogConfig:
+    """How the unified logging system writes records.
+
+    Values are validated (and levels normalised) at construction; a bad value raises
+    ``ValueError`` naming the field, the value and what is allowed.
+
+    Attributes:
+        level: Minimum level: DEBUG, INFO, WARNING (WARN), ERROR, CRITICAL (FATAL), any case,
+            or an int.
+        log_dir: Directory for ``alonechat.log`` and ``alonechat_errors.log``.
+        console_output: Write to stderr (colored when it is a terminal, see ``colorize``).
+        file_output: Write the two rotating log files.
+        max_bytes: Size at which a log file rotates (``alonechat.log.1`` is the newest backup).
+        backup_count: Backups kept per file; 0 keeps none (a full file is discarded).
+        format_string: Text layout, in stdlib notation (``"%(asctime)s %(levelname)s
+            %(message)s"``) or loguru notation (``"{time} {level} {message}"``). ``None``
+            means the detailed built-in format.
+        date_format: strftime notation for ``%(asctime)s``.
+        component_levels: Level per logger-name prefix, e.g. ``{"AloneChat.server": "DEBUG"}``.
+        json_output: Write the log files as JSON lines (one flat object per record).
+        enqueue: Hand records to a background writer (loguru's ``enqueue``).
+        colorize: Force console colors on or off; ``None`` colors only a terminal.
+        diagnose: Show variable values in tracebacks (loguru's ``diagnose``). It can print
+            secrets, so it is off unless asked for (the development preset asks).
+        file_mode: Permissions of log files (umask-independent).
+        dir_mode: Permissions of directories the system creates.
+    """
+
+    level: str | int = "INFO"
+    log_dir: str | os.PathLike[str] = "./logs"
+    console_output: bool = True
+    file_output: bool = True
+    max_bytes: int = 10 * MiB
+    backup_count: int = 5
+    format_string: str | None = None
+    date_format: str = "%Y-%m-%d %H:%M:%S"
+    component_levels: dict[str, str | int] = field(default_factory=dict)
+    json_output: bool = False
+    enqueue: bool = False
+    colorize: bool | None = None
+    diagnose: bool = False
+    file_mode: int = 0o640
+    dir_mode: int = 0o750
+
+    def __post_init__(self) -> None:
+        self.level = parse_level(self.level, "LogConfig.level")
+        if not isinstance(self.log_dir, (str, os.PathLike)) or not os.fspath(self.log_dir):
+            raise ValueError(f"LogConfig.log_dir: must be a non-empty path, got {self.log_dir!r}")
+        for name in ("console_output", "file_output", "json_output", "enqueue", "diagnose"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"LogConfig.{name}: must be True or False, got {getattr(self, name)!r}"
+                )
+        if self.colorize is not None and not isinstance(self.colorize, bool):
+            raise ValueError(
+                f"LogConfig.colorize: must be True, False or None, got {self.colorize!r}"
+            )
+        self.max_bytes = _positive_int(self.max_bytes, "LogConfig.max_bytes", 1, "bytes")
+        self.backup_count = _positive_int(self.backup_count, "LogConfig.backup_count", 0, "files")
+        self.file_mode = _mode(self.file_mode, "LogConfig.file_mode")
+        self.dir_mode = _mode(self.dir_mode, "LogConfig.dir_mode")
+        check_date_format(self.date_format, "LogConfig.date_format")
+        if self.format_string is not None:
+            text_template(self.format_string, self.date_format, "LogConfig.format_string")
+        self.component_levels = _components(self.component_levels)
+
+
+def _components(value: object) -> dict[str, str | int]:
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"LogConfig.component_levels: must be a mapping of logger-name prefix to level, "
+            f"got {value!r}"
+        )
+    result: dict[str, str | int] = {}
+    for name, level in value.items():
+        if not isinstance(name, str) or not name.strip(".") or name != name.strip():
+            raise ValueError(
+                f"LogConfig.component_levels: invalid logger name {name!r}; "
+                "use a dotted name such as 'AloneChat.server'"
+            )
+        result[name] = parse_level(level, f"LogConfig.component_levels[{name!r}]")
+    return result
+
+
+def create_development_config(**overrides: Any) -> LogConfig:
+    """DEBUG, colored console, files in ``./logs/dev`` (5 MB x 3), detailed format."""
+    settings: dict[str, Any] = {
+        "level": "DEBUG",
+        "log_dir": "./logs/dev",
+        "console_output": True,
+        "file_output": True,
+        "max_bytes": 5 * MiB,
+        "backup_count": 3,
+        "format_string": DETAILED_FORMAT,
+        "diagnose": True,
+    }
+    return LogConfig(**{**settings, **overrides})
+
+
+def create_production_config(**overrides: Any) -> LogConfig:
+    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format."""
+    settings: dict[str, Any] = {
+        "level": "INFO",
+        "log_dir": "./logs/prod",
+        "console_output": False,
+        "file_output": True,
+        "max_bytes": 50 * MiB,
+        "backup_count": 10,
+        "format_string": DETAILED_FORMAT,
+        "diagnose": False,
+    }
+    return LogConfig(**{**settings, **overrides})
+
+
+def create_testing_config(**overrides: Any) -> LogConfig:
+    """DEBUG, console with the simple format, no files (``./logs/test`` if turned on)."""
+    settings: dict[str, Any] = {
+        "level": "DEBUG",
+        "log_dir": "./logs/test",
+        "console_output": True,
+        "file_output": False,
+        "format_string": SIMPLE_FORMAT,
+    }
+    return LogConfig(**{**settings, **overrides})
+
+
+PRESETS: dict[str, Callable[..., LogConfig]] = {
+    "development": create_development_config,
+    "production": create_production_config,
+    "testing": create_testing_config,
+}
+_ENV_ALIASES = {"dev": "development", "prod": "production", "test": "testing"}
+ALLOWED_ENVS = "development (dev), production (prod), testing (test)"
+
+
+def resolve_environment(env: str | None = None) -> str:
+    """The canonical environment name: ``env``, else ``$ALONECHAT_ENV``, else development.
+
+    Raises:
+        ValueError: for a name that is not one of the allowed environments.
+    """
+    source = "env"
+    if env is None:
+        env, source = os.environ.get(ENV_VAR) or "development", ENV_VAR
+    name = env.strip().lower() if isinstance(env, str) else env
+    name = _ENV_ALIASES.get(name, name)
+    if name not in PRESETS:
+        raise ValueError(f"{source}: unknown environment {env!r}; allowed: {ALLOWED_ENVS}")
+    return str(name)

@@ -1,0 +1,93 @@
+"""Log levels: parsing user input, naming levels for loguru, per-component resolution."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+
+from loguru import logger as _loguru
+
+DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
+
+#: The standard levels, by canonical name.
+LEVELS: dict[str, int] = {
+    "DEBUG": DEBUG,
+    "INFO": INFO,
+    "WARNING": WARNING,
+    "ERROR": ERROR,
+    "CRITICAL": CRITICAL,
+}
+_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
+_NAMES = {no: name for name, no in LEVELS.items()}
+ALLOWED = "DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL (or FATAL), any case, or an int >= 0"
+
+
+def parse_level(value: object, field: str) -> str | int:
+    """Normalise a level given as a name (any case, aliases allowed) or an int.
+
+    Returns the canonical name for the standard levels, else the int itself.
+
+    Raises:
+        ValueError: naming ``field``, the bad value and the allowed values.
+    """
+    if isinstance(value, str):
+        name = value.strip().upper()
+        name = _ALIASES.get(name, name)
+        if name in LEVELS:
+            return name
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return _NAMES.get(value, value)
+    raise ValueError(f"{field}: invalid level {value!r}; allowed: {ALLOWED}")
+
+
+def level_no(level: str | int) -> int:
+    """The number of a level already normalised by :func:`parse_level`."""
+    return LEVELS[level] if isinstance(level, str) else level
+
+
+@functools.lru_cache(maxsize=256)
+def loguru_level(levelno: int, levelname: str | None = None) -> str | int:
+    """The level to hand to loguru for a stdlib level number (and optional name).
+
+    Standard levels map to loguru's names. A custom stdlib level (``addLevelName(25,
+    "NOTICE")``) is registered with loguru under its own name; when that name is taken with
+    another number, or there is no name, the number itself is used (loguru shows "Level 25").
+    """
+    if levelname is None:
+        levelname = _NAMES.get(levelno)
+    if levelname is None or levelname.startswith("Level "):
+        return levelno
+    try:
+        known = _loguru.level(levelname)
+    except ValueError:
+        try:
+            _loguru.level(levelname, no=levelno)
+        except (TypeError, ValueError):  # pragma: no cover - loguru refused the name
+            return levelno
+        return levelname
+    return levelname if known.no == levelno else levelno
+
+
+class LevelTable:
+    """Resolves the effective level of a logger name from a global level and prefixes.
+
+    ``{"a.b": "DEBUG"}`` covers ``a.b`` and ``a.b.c`` but not ``a.bc``; the most specific
+    prefix wins, as with stdlib logger hierarchies.
+    """
+
+    def __init__(self, level: int, components: Mapping[str, int] | None = None) -> None:
+        self.level = level
+        self.components = dict(components or {})
+        self.minimum = min([level, *self.components.values()])
+        self.effective: Callable[[str | None], int] = functools.lru_cache(maxsize=4096)(
+            self._resolve
+        )
+
+    def _resolve(self, name: str | None) -> int:
+        prefix = name or ""
+        while prefix:
+            found = self.components.get(prefix)
+            if found is not None:
+                return found
+            prefix = prefix.rpartition(".")[0]
+        return self.level

@@ -1,0 +1,231 @@
+"""get_logger and Logger: a drop-in for ``logging.getLogger`` that writes through loguru."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import traceback
+from collections.abc import Mapping
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from loguru import logger as _loguru
+
+from ._formatting import render_message
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, loguru_level, parse_level
+from ._manager import LoggingManager, _warn
+
+if TYPE_CHECKING:
+    from loguru import Logger as LoguruLogger
+    from loguru import Record
+
+ExcInfo: TypeAlias = (
+    "bool | BaseException | tuple[type[BaseException], BaseException, TracebackType | None]"
+    " | tuple[None, None, None] | None"
+)
+_manager = LoggingManager()
+# Frames between the caller and loguru's ``log``: the public method and ``_log``.
+_DEPTH = 2
+
+
+def _exception(exc_info: object) -> BaseException | tuple[Any, Any, Any] | None:
+    """Normalise stdlib's ``exc_info`` forms; no current exception means none."""
+    if not exc_info:
+        return None
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if not isinstance(exc_info, tuple):
+        exc_info = sys.exc_info()
+    return exc_info if exc_info[0] is not None else None
+
+
+def _rename(name: str, record: Record) -> None:
+    """loguru patcher: a record's ``name`` is its logger's name, not the caller's module."""
+    record["name"] = name
+
+
+class Logger:
+    """A named logger with the stdlib ``logging.Logger`` calling conventions.
+
+    Messages use %-style args (``"user %s", name``) formatted only when the record is
+    written; ``exc_info``, ``stack_info``, ``stacklevel`` and ``extra`` work as in stdlib.
+    Records carry the caller's module, function, file and line. A logging call never raises.
+    """
+
+    __slots__ = ("_level", "_loguru", "_plain", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._level = _manager.level_for(name)
+        self._loguru: LoguruLogger = _loguru.patch(partial(_rename, name))
+        self._plain = self._loguru.opt(depth=_DEPTH)
+
+    def __repr__(self) -> str:
+        return f"<alonechat Logger {self.name} (threshold {self._level})>"
+
+    def debug(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at DEBUG."""
+        if self._level <= DEBUG:
+            self._log(DEBUG, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    def info(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at INFO."""
+        if self._level <= INFO:
+            self._log(INFO, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    def warning(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at WARNING."""
+        if self._level <= WARNING:
+            self._log(WARNING, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    warn = warning
+
+    def error(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at ERROR."""
+        if self._level <= ERROR:
+            self._log(ERROR, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    def exception(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = True,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at ERROR with the exception being handled."""
+        if self._level <= ERROR:
+            self._log(ERROR, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    def critical(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at CRITICAL."""
+        if self._level <= CRITICAL:
+            self._log(CRITICAL, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    fatal = critical
+
+    def log(
+        self,
+        level: int,
+        msg: object,
+        *args: object,
+        exc_info: ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Log ``msg % args`` at the numeric ``level`` (custom levels included)."""
+        if not isinstance(level, int) or isinstance(level, bool):
+            _warn(f"{self.name}: log() level must be an int, got {level!r}; record dropped")
+        elif self._level <= level:
+            self._log(level, msg, args, exc_info, stack_info, stacklevel, extra)
+
+    def isEnabledFor(self, level: int) -> bool:
+        """Whether a record at ``level`` would be written."""
+        return level >= self._level
+
+    def getEffectiveLevel(self) -> int:
+        """The minimum level written for this logger (0 before the system is configured)."""
+        return self._level
+
+    def getChild(self, suffix: str) -> Logger:
+        """The logger named ``<name>.<suffix>``."""
+        return get_logger(f"{self.name}.{suffix}")
+
+    def setLevel(self, level: str | int) -> None:
+        """Set this logger's (and its children's) level, as a component level.
+
+        Reconfigures the system with ``component_levels[name] = level``.
+        """
+        level = parse_level(level, f"{self.name}.setLevel level")
+        with _manager.lock:
+            config = _manager.config
+            if config is None:
+                raise RuntimeError("setLevel() needs a configured system: call auto_configure()")
+            components = {**config.component_levels, self.name: level}
+            _manager.configure(dataclasses.replace(config, component_levels=components))
+
+    def _log(
+        self,
+        level: int,
+        msg: object,
+        args: tuple[object, ...],
+        exc_info: ExcInfo,
+        stack_info: bool,
+        stacklevel: int,
+        extra: Mapping[str, object] | None,
+    ) -> None:
+        try:
+            message = render_message(msg, args)
+            if stack_info:
+                stacklevel = max(stacklevel, 1)
+                frame = sys._getframe(1 + stacklevel)
+                stack = "".join(traceback.format_stack(frame)).rstrip("\n")
+                message = f"{message}\nStack (most recent call last):\n{stack}"
+            stacklevel = max(stacklevel, 1)
+            exception = _exception(exc_info)
+            target = self._plain
+            if exception is not None or stacklevel != 1:
+                target = self._loguru.opt(depth=_DEPTH + stacklevel - 1, exception=exception)
+            if extra:
+                target = target.bind(**{str(key): value for key, value in extra.items()})
+            target.log(loguru_level(level), message)
+        except Exception as exc:
+            _warn(f"{self.name}: a logging call failed and was dropped: {exc!r}")
+
+
+def get_logger(name: str | None = None) -> Logger:
+    """The logger named ``name`` (the root logger ``"root"`` when omitted), one per name.
+
+    A drop-in for ``logging.getLogger(name)``: use ``get_logger(__name__)`` per module.
+    """
+    name = name or "root"
+    found = _manager.loggers.get(name)
+    if found is None:
+        with _manager.lock:
+            found = _manager.loggers.get(name)
+            if found is None:
+                found = _manager.loggers[name] = Logger(name)
+    return found

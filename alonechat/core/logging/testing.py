@@ -1,0 +1,69 @@
+"""Test helpers: see facade records in pytest's ``caplog``, or capture records as dicts.
+
+``caplog`` only sees stdlib records; route the rest to it from a ``conftest.py``::
+
+    import pytest
+    from alonechat.core.logging.testing import forward_to
+
+    @pytest.fixture
+    def caplog(caplog):
+        with forward_to(caplog.handler):
+            yield caplog
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger as _loguru
+
+from ._formatting import json_line
+from ._intercept import FROM_STDLIB
+from ._levels import level_no, parse_level
+
+if TYPE_CHECKING:
+    from loguru import Message, Record
+
+__all__ = ["capture_logs", "forward_to"]
+
+
+def _not_from_stdlib(record: Record) -> bool:
+    return not record.get(FROM_STDLIB)
+
+
+@contextmanager
+def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[logging.Handler]:
+    """Hand every record logged through loguru (facade included) to a stdlib ``handler``.
+
+    Records that came from stdlib loggers are skipped: the handler, when it sits on the root
+    logger as ``caplog.handler`` does, sees those already.
+    """
+    handler_id = _loguru.add(
+        handler,
+        level=level_no(parse_level(level, "forward_to level")),
+        format="{message}",
+        filter=_not_from_stdlib,
+    )
+    try:
+        yield handler
+    finally:
+        _loguru.remove(handler_id)
+
+
+@contextmanager
+def capture_logs(level: str | int = 0) -> Iterator[list[dict[str, Any]]]:
+    """Collect the records written inside the block as dicts (the JSON layout's keys)."""
+    records: list[dict[str, Any]] = []
+
+    def sink(message: Message) -> None:
+        records.append(json.loads(json_line(message.record)))
+
+    handler_id = _loguru.add(sink, level=level_no(parse_level(level, "capture_logs level")))
+    try:
+        yield records
+    finally:
+        _loguru.remove(handler_id)
