@@ -21,7 +21,7 @@ from ._config import (
     create_testing_config,
 )
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT
-from ._intercept import UVICORN_LOG_CONFIG, InterceptHandler
+from ._intercept import InterceptHandler, uvicorn_log_config
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._manager import (
@@ -41,7 +41,6 @@ __all__ = [
     "ERROR",
     "INFO",
     "SIMPLE_FORMAT",
-    "UVICORN_LOG_CONFIG",
     "WARNING",
     "InterceptHandler",
     "LogConfig",
@@ -55,4 +54,5 @@ __all__ = [
     "getLogger",
     "get_logger",
     "reset_logging",
+    "uvicorn_log_config",
 ]

@@ -68,19 +68,27 @@ class InterceptHandler(logging.Handler):
             self.handleError(record)
 
 
-#: ``logging.config.dictConfig`` settings that route uvicorn's loggers through the root
-#: logger's InterceptHandler, each record once. Pass it as ``uvicorn.run(...,
-#: log_config=UVICORN_LOG_CONFIG)``: uvicorn applies it in every worker it starts.
-UVICORN_LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"alonechat": {"()": "alonechat.core.logging.InterceptHandler"}},
-    "root": {"handlers": ["alonechat"]},
-    "loggers": {
-        name: {"handlers": [], "propagate": True}
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
-    },
-}
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn ``log_config`` that routes its loggers into the unified system, each line once.
+
+    ``uvicorn.run(app, log_config=uvicorn_log_config())`` (or ``uvicorn.Config``): uvicorn
+    applies it with ``dictConfig`` in every worker it starts, so its ``uvicorn``,
+    ``uvicorn.error`` and ``uvicorn.access`` loggers lose their own handlers and propagate
+    to the root logger, where ``configure_logging`` put the InterceptHandler (with
+    ``--workers``, configure logging in the app module so that each worker does). The root
+    logger's other handlers are left alone. Levels are left to uvicorn's ``log_level`` and
+    alonechat's ``component_levels``. A fresh dict each call: uvicorn edits it.
+    """
+    uvicorn_formatter = {"()": "uvicorn.logging.DefaultFormatter"}  # for uvicorn's use_colors
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": dict(uvicorn_formatter), "access": dict(uvicorn_formatter)},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+        },
+    }
 
 
 class StdlibRouting:

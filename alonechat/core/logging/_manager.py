@@ -104,23 +104,23 @@ class LoggingManager:
             old_ids, self._handler_ids = self._handler_ids, new_ids
             for handler_id in old_ids:
                 self._remove(handler_id)
-            if not self._removed_default:
-                self._removed_default = self._remove(0)
+            if not self._removed_default:  # loguru's own stderr sink would double the console
+                self._removed_default = self._remove(0) or True
             self._config, self._table = config, table
             self._stdlib.install(table.level, table.components)
             self._refresh_loggers()
         return config
 
     def reset(self) -> None:
-        """Undo ``configure``: remove alonechat's sinks, restore stdlib and loguru defaults."""
+        """Undo ``configure``: remove alonechat's sinks and the stdlib routing.
+
+        loguru's default stderr sink, removed by the first ``configure``, is not re-added.
+        """
         with self.lock:
             for handler_id in self._handler_ids:
                 self._remove(handler_id)
             self._handler_ids = []
             self._stdlib.uninstall()
-            if self._removed_default:
-                _loguru.add(sys.stderr)
-                self._removed_default = False
             self._config, self._table = None, LevelTable(0)
             self._refresh_loggers()
 
@@ -156,6 +156,7 @@ class LoggingManager:
             config.format_string or DETAILED_FORMAT, config.date_format, "LogConfig.format_string"
         )
         text = text_format(template)
+        self._check_markup(text)
         common: dict[str, Any] = {
             "filter": accept,
             "enqueue": config.enqueue,
@@ -197,17 +198,20 @@ class LoggingManager:
                         {**options, "level": max(level, table.minimum), "format": layout, **common}
                     )
         ids: list[int] = []
-        try:
-            for sink in sinks:
-                try:
-                    ids.append(_loguru.add(**sink))
-                except OSError as exc:
-                    _warn(f"cannot open {sink['sink']} ({exc}); that file is not written")
-        except ValueError as exc:
-            for handler_id in ids:
-                self._remove(handler_id)
-            raise ValueError(f"LogConfig.format_string: {exc}") from None
+        for sink in sinks:
+            try:
+                ids.append(_loguru.add(**sink))
+            except OSError as exc:
+                _warn(f"cannot open {sink['sink']} ({exc}); that file is not written")
         return ids
+
+    @staticmethod
+    def _check_markup(layout: Any) -> None:
+        """Let loguru parse the color markup, on a sink no record reaches, before files open."""
+        try:
+            _loguru.remove(_loguru.add(lambda _: None, format=layout, level=sys.maxsize))
+        except ValueError as exc:
+            raise ValueError(f"LogConfig.format_string: {exc}") from None
 
 
 def configure_logging(config: LogConfig | None = None) -> LogConfig:

@@ -1,0 +1,177 @@
+"""InterceptHandler: stdlib and uvicorn records reach the sinks once, with their own caller."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alonechat.core.logging import InterceptHandler, LogConfig, reset_logging, uvicorn_log_config
+from tests.helpers import read_json
+
+Configure = Callable[..., LogConfig]
+
+
+def records(log_dir: Path) -> list[dict[str, Any]]:
+    return read_json(log_dir / "alonechat.log")
+
+
+def test_stdlib_records_reach_the_sinks_once(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    configure(json_output=True)  # reconfiguring does not add a second handler
+    assert sum(isinstance(h, InterceptHandler) for h in logging.getLogger().handlers) == 1
+    stdlib = logging.getLogger("urllib3.connectionpool")
+    line = sys._getframe().f_lineno + 1
+    stdlib.warning("Retrying %s (%d)", "GET /", 2)
+    (record,) = records(log_dir)
+    assert record["logger"] == "urllib3.connectionpool"
+    assert record["level"] == "WARNING"
+    assert record["message"] == "Retrying GET / (2)"
+    assert record["function"] == "test_stdlib_records_reach_the_sinks_once"
+    assert record["line"] == line
+    assert record["module"] == "test_intercept"
+    assert record["file"] == __file__
+
+
+def test_stdlib_levels_follow_the_config(configure: Configure, log_dir: Path) -> None:
+    configure(level="WARNING", json_output=True)
+    logging.getLogger("lib").info("dropped")
+    logging.getLogger("lib").error("kept")
+    assert [r["message"] for r in records(log_dir)] == ["kept"]
+
+
+def test_stdlib_stacklevel_and_thread_are_kept(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+
+    def helper() -> None:
+        logging.getLogger("lib").warning("from helper", stacklevel=2)
+
+    line = sys._getframe().f_lineno + 1
+    thread = threading.Thread(target=lambda: (helper(), None), name="worker-7")
+    thread.start()
+    thread.join()
+    (record,) = records(log_dir)
+    assert record["thread"] == "worker-7"
+    assert record["line"] == line
+
+
+def test_custom_stdlib_levels(configure: Configure, log_dir: Path) -> None:
+    """A named custom level keeps its name; an unnamed one shows as 'Level N'."""
+    configure(level=1, json_output=True)
+    logging.addLevelName(25, "NOTICE")
+    logging.addLevelName(5, "TRACE")
+    try:
+        logging.getLogger("lib").log(25, "notice")
+        logging.getLogger("lib").log(35, "unnamed")
+        logging.getLogger("lib").log(5, "trace")
+    finally:
+        del logging._levelToName[25], logging._nameToLevel["NOTICE"]
+        del logging._levelToName[5], logging._nameToLevel["TRACE"]
+    assert [(r["level"], r["message"]) for r in records(log_dir)] == [
+        ("NOTICE", "notice"),
+        ("Level 35", "unnamed"),
+        ("TRACE", "trace"),
+    ]
+
+
+def test_stdlib_exceptions_and_extra(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    try:
+        raise OSError("disk")
+    except OSError:
+        logging.getLogger("lib").exception(
+            "write failed", extra={"path": "/tmp/x", "color_message": "\x1b[31mwrite\x1b[0m"}
+        )
+    (record,) = records(log_dir)
+    assert record["exc_type"] == "OSError"
+    assert "raise OSError" in record["exc_traceback"]
+    assert record["path"] == "/tmp/x"
+    assert "color_message" not in record
+    assert "\x1b" not in (log_dir / "alonechat.log").read_text()
+    assert read_json(log_dir / "alonechat_errors.log")[0]["message"] == "write failed"
+
+
+def test_stdlib_bad_format_gets_a_marker(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where stdlib prints '--- Logging error ---', the record is written with a marker."""
+    configure(json_output=True)
+    isolated = logging.getLogger("isolated.bad.format")  # away from pytest's root handlers
+    isolated.propagate = False
+    isolated.addHandler(InterceptHandler())
+    try:
+        isolated.info("%s %s", "only one")
+    finally:
+        isolated.handlers.clear()
+        isolated.propagate = True
+    (record,) = records(log_dir)
+    assert record["message"].startswith("%s %s [alonechat: message does not fit its args")
+    assert "Logging error" not in capsys.readouterr().err
+
+
+def test_stdlib_stack_info(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    logging.getLogger("lib").info("look", stack_info=True)
+    assert records(log_dir)[0]["message"].startswith("look\nStack (most recent call last):")
+
+
+def test_reset_removes_the_routing(configure: Configure, log_dir: Path) -> None:
+    configure(level="DEBUG", component_levels={"noisy": "ERROR"})
+    assert logging.getLogger("noisy").level == logging.ERROR
+    reset_logging()
+    assert not any(isinstance(h, InterceptHandler) for h in logging.getLogger().handlers)
+    assert logging.getLogger("noisy").level == logging.NOTSET
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_uvicorn_records_go_through_once(configure: Configure, log_dir: Path) -> None:
+    """A real uvicorn server: startup and access lines each once, access args as fields."""
+    uvicorn = pytest.importorskip("uvicorn")
+    configure(json_output=True)
+    port = _free_port()
+    config = uvicorn.Config(
+        _app, host="127.0.0.1", port=port, lifespan="off", log_config=uvicorn_log_config()
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello?token=x") as response:
+            assert response.read() == b"ok"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+    got = records(log_dir)
+    running = [r for r in got if r["message"].startswith("Uvicorn running on")]
+    assert len(running) == 1
+    assert running[0]["logger"] == "uvicorn.error"
+    access = [r for r in got if r["logger"] == "uvicorn.access"]
+    assert len(access) == 1
+    assert access[0]["method"] == "GET"
+    assert access[0]["status_code"] == 200
+    assert access[0]["path"].startswith("/hello")
+    assert access[0]["client_addr"].startswith("127.0.0.1:")
+    assert all("color_message" not in r for r in got)
+    assert len({(r["time"], r["message"]) for r in got}) == len(got), "a line came twice"

@@ -1,0 +1,289 @@
+"""configure_logging / LoggingManager: reconfiguring, console, JSON, levels, bad directories."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from loguru import logger as loguru_logger
+
+from alonechat.core.logging import (
+    LogConfig,
+    LoggingManager,
+    configure_logging,
+    get_logger,
+    reset_logging,
+)
+from tests.helpers import read_json, read_lines
+
+Configure = Callable[..., LogConfig]
+
+
+def test_manager_is_a_singleton() -> None:
+    assert LoggingManager() is LoggingManager()
+
+
+def test_configure_returns_a_validated_copy(configure: Configure) -> None:
+    config = LogConfig(level="warn", console_output=False)
+    active = configure_logging(config)
+    assert active == config
+    assert active is not config
+    assert LoggingManager().config == active
+    config.level = "LOUD"  # edited after construction: caught when it is used
+    with pytest.raises(ValueError, match="LogConfig.level"):
+        configure_logging(config)
+    assert LoggingManager().config == active
+
+
+def test_reconfiguring_never_duplicates_and_keeps_what_was_written(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(format_string="%(message)s")
+    get_logger("re").info("first")
+    configure(format_string="%(message)s")
+    configure(format_string="%(message)s")
+    get_logger("re").info("second")
+    assert read_lines(log_dir / "alonechat.log") == ["first", "second"]
+
+
+def test_reconfiguring_moves_to_the_new_directory(configure: Configure, tmp_path: Path) -> None:
+    configure(log_dir=tmp_path / "a", format_string="%(message)s")
+    get_logger("move").info("in a")
+    configure(log_dir=tmp_path / "b", format_string="%(message)s")
+    get_logger("move").info("in b")
+    assert read_lines(tmp_path / "a" / "alonechat.log") == ["in a"]
+    assert read_lines(tmp_path / "b" / "alonechat.log") == ["in b"]
+
+
+def test_reconfiguring_while_threads_log(configure: Configure, log_dir: Path) -> None:
+    """Records logged during reconfigurations are written once each, never twice."""
+    configure(format_string="%(message)s")
+    stop = threading.Event()
+
+    def writer(tag: int) -> None:
+        logger = get_logger(f"thread{tag}")
+        for index in range(2000):
+            logger.info("%d-%d", tag, index)
+        stop.set()
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in range(4)]
+    for thread in threads:
+        thread.start()
+    swaps = 0
+    while not stop.is_set() or swaps < 5:
+        configure(format_string="%(message)s")
+        swaps += 1
+    for thread in threads:
+        thread.join()
+    lines = read_lines(log_dir / "alonechat.log")
+    assert len(lines) == len(set(lines)), "a record was written twice"
+    assert len(lines) >= 8000 - 4 * swaps  # at most a swap-sized gap, documented
+
+
+def test_console_lines_are_not_doubled_by_loguru_default_sink(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """configure removes loguru's own stderr sink, so each console line appears once."""
+    configure(console_output=True, file_output=False, format_string="%(message)s")
+    loguru_logger.info("raw loguru")
+    get_logger("facade").info("facade")
+    assert capsys.readouterr().err == "raw loguru\nfacade\n"
+
+
+def test_console_goes_to_stderr_plain_when_not_a_terminal(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(console_output=True, file_output=False, format_string="%(levelname)s %(message)s")
+    get_logger("console").warning("careful")
+    captured = capsys.readouterr()
+    assert captured.err == "WARNING careful\n"
+    assert captured.out == ""
+
+
+def test_console_colors_can_be_forced(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(console_output=True, file_output=False, colorize=True)
+    get_logger("console").error("red")
+    err = capsys.readouterr().err
+    assert "\x1b[" in err
+    assert "red" in err
+
+
+def test_files_never_get_color_codes(configure: Configure, log_dir: Path) -> None:
+    configure(colorize=True)
+    get_logger("plain").error("no colors here")
+    assert "\x1b[" not in (log_dir / "alonechat.log").read_text()
+
+
+def test_detailed_default_format(configure: Configure, log_dir: Path) -> None:
+    configure()
+    get_logger("fmt.detail").info("hello")
+    line = read_lines(log_dir / "alonechat.log")[0]
+    stamp, level, name, where, function, message = line.split(" | ")
+    datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+    assert (level, name, message) == ("INFO    ", "fmt.detail", "hello")
+    assert where.startswith("test_manager.py:")
+    assert function == "test_detailed_default_format"
+
+
+def test_stdlib_format_string_and_date_format(configure: Configure, log_dir: Path) -> None:
+    configure(
+        format_string="%(asctime)s - %(name)s - %(levelname)-7s - [%(threadName)s] %(message)s",
+        date_format="%d/%m/%Y",
+    )
+    get_logger("mig").info("50%% off {not a field}")
+    line = read_lines(log_dir / "alonechat.log")[0]
+    today = datetime.now().strftime("%d/%m/%Y")
+    assert line == f"{today} - mig - INFO    - [MainThread] 50%% off {{not a field}}"
+
+
+def test_loguru_format_string(configure: Configure, log_dir: Path) -> None:
+    configure(format_string="{level.name}:{name}:{message}")
+    get_logger("native").info("ok")
+    assert read_lines(log_dir / "alonechat.log") == ["INFO:native:ok"]
+
+
+def test_bad_markup_is_reported_against_the_field(configure: Configure, log_dir: Path) -> None:
+    configure(format_string="%(message)s")
+    get_logger("keep").info("before")
+    with pytest.raises(ValueError, match="LogConfig.format_string"):
+        configure(format_string="<nocolor>{message}")
+    get_logger("keep").info("after")  # the previous configuration is still active
+    assert read_lines(log_dir / "alonechat.log") == ["before", "after"]
+
+
+def test_json_lines_are_flat_and_parse(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    get_logger("svc.api").info("hello %s", "json", extra={"user_id": 3})
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert set(record) == {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "module",
+        "function",
+        "line",
+        "file",
+        "process",
+        "thread",
+        "user_id",
+    }
+    assert record["level"] == "INFO"
+    assert record["logger"] == "svc.api"
+    assert record["message"] == "hello json"
+    assert record["thread"] == "MainThread"
+    assert isinstance(record["process"], int)
+    assert datetime.fromisoformat(record["time"]).utcoffset() is not None
+
+
+def test_json_survives_odd_values(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    loop: list[object] = []
+    loop.append(loop)
+    get_logger("odd").info(
+        "odd\nvalues \x00 \udc80",
+        extra={"obj": object(), "loop": loop, "when": datetime(2026, 1, 1), "keys": {(1, 2): 3}},
+    )
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["message"] == "odd\nvalues \x00 \udc80"
+    assert record["obj"].startswith("<object object")
+    assert record["loop"] == "[[...]]"
+    assert record["keys"] == "{(1, 2): 3}"
+
+
+def test_json_error_log(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    try:
+        raise RuntimeError("bad")
+    except RuntimeError:
+        get_logger("j").exception("failed")
+    (record,) = read_json(log_dir / "alonechat_errors.log")
+    assert (record["exc_type"], record["exc_message"]) == ("RuntimeError", "bad")
+
+
+def test_diagnose_is_off_by_default(configure: Configure, log_dir: Path) -> None:
+    """Local variables (secrets) never appear in tracebacks unless diagnose is asked for."""
+    configure()
+    secret = "hunter2-password"
+    try:
+        raise ValueError(len(secret))
+    except ValueError:
+        get_logger("diag").exception("failed")
+    assert "hunter2-password" not in (log_dir / "alonechat.log").read_text()
+
+
+def test_diagnose_on_request_shows_variables(configure: Configure, log_dir: Path) -> None:
+    configure(diagnose=True)
+    value = "visible-value"
+    try:
+        raise ValueError(value)
+    except ValueError:
+        get_logger("diag").exception("failed")
+    assert "'visible-value'" in (log_dir / "alonechat.log").read_text()
+
+
+def test_component_levels_by_prefix(configure: Configure, log_dir: Path) -> None:
+    """'a.b' covers a.b and a.b.c but not a.bc; the most specific prefix wins."""
+    configure(
+        level="WARNING",
+        format_string="%(name)s %(levelname)s",
+        component_levels={"a.b": "DEBUG", "a.b.quiet": "ERROR"},
+    )
+    for name in ("a", "a.b", "a.b.c", "a.bc", "a.b.quiet", "a.b.quiet.x"):
+        get_logger(name).debug("d")
+        get_logger(name).error("e")
+    assert read_lines(log_dir / "alonechat.log") == [
+        "a ERROR",
+        "a.b DEBUG",
+        "a.b ERROR",
+        "a.b.c DEBUG",
+        "a.b.c ERROR",
+        "a.bc ERROR",
+        "a.b.quiet ERROR",
+        "a.b.quiet.x ERROR",
+    ]
+
+
+def test_component_levels_apply_to_stdlib_and_raw_loguru(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(
+        level="INFO",
+        format_string="%(name)s %(levelname)s",
+        component_levels={"urllib3": "WARNING", "chatty": "DEBUG"},
+    )
+    logging.getLogger("urllib3.connectionpool").info("dropped")
+    logging.getLogger("urllib3.connectionpool").warning("kept")
+    logging.getLogger("chatty").debug("kept")
+    loguru_logger.patch(lambda r: r.update(name="urllib3")).info("dropped")
+    assert read_lines(log_dir / "alonechat.log") == [
+        "urllib3.connectionpool WARNING",
+        "chatty DEBUG",
+    ]
+
+
+def test_unwritable_directory_warns_and_keeps_the_console(
+    configure: Configure, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_file").write_text("")
+    bad_dir = tmp_path / "a_file" / "logs"
+    configure(log_dir=bad_dir, console_output=True, format_string="%(message)s")
+    get_logger("still").info("console still works")
+    err = capsys.readouterr().err
+    assert f"alonechat: cannot write log files to LogConfig.log_dir='{bad_dir}'" in err
+    assert "console output continues" in err
+    assert err.endswith("console still works\n")
+
+
+def test_enqueued_records_are_all_written(configure: Configure, log_dir: Path) -> None:
+    configure(enqueue=True, format_string="%(message)s")
+    for index in range(500):
+        get_logger("queued").info("%d", index)
+    reset_logging()  # flushes the queue
+    assert read_lines(log_dir / "alonechat.log") == [str(i) for i in range(500)]

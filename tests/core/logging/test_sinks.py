@@ -1,0 +1,141 @@
+"""Rotating files: .1..N backups, the error log, no lost or split lines, permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from alonechat.core.logging import LogConfig, get_logger
+from alonechat.core.logging._sinks import ensure_directory
+from tests.helpers import read_lines
+
+Configure = Callable[..., LogConfig]
+
+
+def all_lines(log_dir: Path, name: str = "alonechat.log") -> list[str]:
+    """Lines of a log and its backups, oldest backup first."""
+    backups = sorted(log_dir.glob(f"{name}.*"), key=lambda p: -int(p.suffix[1:]))
+    return [line for path in [*backups, log_dir / name] for line in read_lines(path)]
+
+
+def test_main_and_error_logs(configure: Configure, log_dir: Path) -> None:
+    """alonechat.log gets every record at the level; alonechat_errors.log ERROR and up."""
+    configure(level="INFO", format_string="%(levelname)s %(message)s")
+    logger = get_logger("files")
+    for method in ("debug", "info", "warning", "error", "critical"):
+        getattr(logger, method)(method)
+    assert read_lines(log_dir / "alonechat.log") == [
+        "INFO info",
+        "WARNING warning",
+        "ERROR error",
+        "CRITICAL critical",
+    ]
+    assert read_lines(log_dir / "alonechat_errors.log") == ["ERROR error", "CRITICAL critical"]
+
+
+def test_rotation_keeps_every_record_once_in_numbered_backups(
+    configure: Configure, log_dir: Path
+) -> None:
+    """Size rotation: .1 is the newest backup, at most backup_count, no line split or lost."""
+    configure(max_bytes=1000, backup_count=3, format_string="%(message)s")
+    logger = get_logger("rotate")
+    for index in range(60):
+        logger.info("record %03d %s", index, "x" * 40)  # 51 bytes a line
+    files = sorted(p.name for p in log_dir.glob("alonechat.log*"))
+    assert files == ["alonechat.log", "alonechat.log.1", "alonechat.log.2", "alonechat.log.3"]
+    for path in log_dir.glob("alonechat.log*"):
+        assert path.stat().st_size <= 1000
+    lines = all_lines(log_dir)
+    numbers = [int(line.split()[1]) for line in lines]
+    assert numbers == sorted(numbers), "backups are not numbered newest first"
+    assert numbers == list(range(60 - len(numbers), 60)), "a record is missing or doubled"
+    assert all(
+        line == f"record {n:03d} {'x' * 40}" for n, line in zip(numbers, lines, strict=False)
+    )
+
+
+def test_oldest_backup_is_dropped(configure: Configure, log_dir: Path) -> None:
+    configure(max_bytes=100, backup_count=2, format_string="%(message)s")
+    logger = get_logger("rotate")
+    for index in range(30):
+        logger.info("%02d %s", index, "y" * 60)  # one record per file
+    assert [read_lines(log_dir / f"alonechat.log{s}") for s in (".2", ".1", "")] == [
+        [f"27 {'y' * 60}"],
+        [f"28 {'y' * 60}"],
+        [f"29 {'y' * 60}"],
+    ]
+    assert not (log_dir / "alonechat.log.3").exists()
+
+
+def test_no_backups_discards_the_full_file(configure: Configure, log_dir: Path) -> None:
+    configure(max_bytes=100, backup_count=0, format_string="%(message)s")
+    for index in range(5):
+        get_logger("rotate").info("%d %s", index, "z" * 60)
+    assert sorted(p.name for p in log_dir.iterdir()) == ["alonechat.log", "alonechat_errors.log"]
+    assert read_lines(log_dir / "alonechat.log") == [f"4 {'z' * 60}"]
+
+
+def test_error_log_rotates_the_same_way(configure: Configure, log_dir: Path) -> None:
+    configure(max_bytes=200, backup_count=2, format_string="%(message)s")
+    for index in range(10):
+        get_logger("rotate").error("%d %s", index, "e" * 80)
+    assert (log_dir / "alonechat_errors.log.2").exists()
+    assert not (log_dir / "alonechat_errors.log.3").exists()
+    numbers = [int(line.split()[0]) for line in all_lines(log_dir, "alonechat_errors.log")]
+    assert numbers == list(range(10 - len(numbers), 10))
+
+
+def test_rotation_counts_bytes_not_characters(configure: Configure, log_dir: Path) -> None:
+    configure(max_bytes=300, backup_count=5, format_string="%(message)s")
+    for _ in range(10):
+        get_logger("utf8").info("é" * 50)  # 101 bytes a line
+    for path in log_dir.glob("alonechat.log*"):
+        assert path.stat().st_size <= 300
+
+
+def test_appends_to_an_existing_log_and_rotates_by_its_size(
+    configure: Configure, log_dir: Path
+) -> None:
+    log_dir.mkdir()
+    (log_dir / "alonechat.log").write_text("old line\n" * 100)  # 900 bytes
+    configure(max_bytes=1000, backup_count=1, format_string="%(message)s")
+    get_logger("append").info("a" * 200)
+    assert read_lines(log_dir / "alonechat.log.1") == ["old line"] * 100
+    assert read_lines(log_dir / "alonechat.log") == ["a" * 200]
+
+
+def test_files_and_directories_are_not_world_readable(configure: Configure, tmp_path: Path) -> None:
+    """Files 0o640 and created directories 0o750, whatever the umask."""
+    old_umask = os.umask(0)
+    try:
+        configure(log_dir=tmp_path / "deep" / "logs")
+        get_logger("perm").info("hello")
+    finally:
+        os.umask(old_umask)
+    for directory in (tmp_path / "deep", tmp_path / "deep" / "logs"):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o750
+    for name in ("alonechat.log", "alonechat_errors.log"):
+        assert stat.S_IMODE((tmp_path / "deep" / "logs" / name).stat().st_mode) == 0o640
+
+
+def test_modes_are_configurable(configure: Configure, log_dir: Path) -> None:
+    configure(file_mode=0o600, dir_mode=0o700)
+    assert stat.S_IMODE(log_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((log_dir / "alonechat.log").stat().st_mode) == 0o600
+
+
+def test_backups_keep_the_file_mode(configure: Configure, log_dir: Path) -> None:
+    configure(max_bytes=50, format_string="%(message)s")
+    for _ in range(3):
+        get_logger("perm").info("x" * 40)
+    assert stat.S_IMODE((log_dir / "alonechat.log.1").stat().st_mode) == 0o640
+
+
+def test_ensure_directory_refuses_a_path_under_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError, match="file"):
+        ensure_directory(tmp_path / "file" / "logs", 0o750)
