@@ -287,3 +287,21 @@ def test_enqueued_records_are_all_written(configure: Configure, log_dir: Path) -
         get_logger("queued").info("%d", index)
     reset_logging()  # flushes the queue
     assert read_lines(log_dir / "alonechat.log") == [str(i) for i in range(500)]
+
+
+def test_a_failing_sink_never_raises_into_the_caller(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sink that raises (a full disk, say) is reported on stderr; logging goes on."""
+    configure(format_string="%(message)s")
+
+    def full_disk(message: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    handler_id = loguru_logger.add(full_disk)
+    try:
+        get_logger("disk").info("still logged to the file")
+    finally:
+        loguru_logger.remove(handler_id)
+    assert read_lines(log_dir / "alonechat.log") == ["still logged to the file"]
+    assert "No space left on device" in capsys.readouterr().err

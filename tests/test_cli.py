@@ -1,0 +1,57 @@
+"""The command line: python -m alonechat demo --env ..."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alonechat.cli import main
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
+    )
+
+
+def test_demo_writes_the_environment_files(tmp_path: Path) -> None:
+    result = run("alonechat", "demo", "--env", "prod", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # production: no console
+    log = (tmp_path / "logs" / "prod" / "alonechat.log").read_text()
+    assert "User john_doe logged in from 127.0.0.1" in log
+    assert "third_party.client" in log  # a stdlib logger, routed
+    assert "Debug information" not in log  # production is INFO
+    errors = (tmp_path / "logs" / "prod" / "alonechat_errors.log").read_text()
+    assert "ZeroDivisionError: division by zero" in errors
+    assert f"wrote {Path('logs/prod/alonechat.log')}" in result.stdout
+
+
+def test_demo_reads_the_environment_variable(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "ALONECHAT_ENV": "testing"}
+    result = run("AloneChat", "demo", cwd=tmp_path, env=env)
+    assert result.returncode == 0
+    assert "DEBUG    | alonechat.demo | Debug information" in result.stderr
+    assert not (tmp_path / "logs").exists()  # testing: no files
+
+
+def test_unknown_environment_exits_2_with_the_allowed_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--env", "staging"])
+    assert exited.value.code == 2
+    assert "unknown environment 'staging'; allowed: development (dev)" in capsys.readouterr().err
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "demo" in capsys.readouterr().out
