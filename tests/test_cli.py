@@ -55,3 +55,23 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "demo" in capsys.readouterr().out
+
+
+def test_demo_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--env", "development"]) == 0
+    out, err = capsys.readouterr()
+    assert "wrote logs/dev/alonechat.log" in out.replace("\\", "/")
+    assert "alonechat.demo | cli.py:" in err  # the development console, detailed format
+    log = (tmp_path / "logs" / "dev" / "alonechat.log").read_text()
+    assert "Debug information" in log
+    assert "a stdlib logger, routed into the same sinks" in log
+
+
+def test_run_module(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["alonechat", "demo", "--env", "test"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("alonechat", run_name="__main__")
+    assert exited.value.code == 0
+    assert "Critical failure (a demonstration)" in capsys.readouterr().err
