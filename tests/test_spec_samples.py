@@ -73,3 +73,46 @@ def test_core_samples_run_verbatim(tmp_path: Path, capsys: pytest.CaptureFixture
     assert dev_log[-1].endswith("| after migration")
     assert "spec_samples" in dev_log[-1]
     assert "after migration" in capsys.readouterr().err  # development logs to the console
+
+
+class _Database:
+    def execute(self, query: str) -> list[str]:
+        return [query]
+
+
+class _Api:
+    def get_data(self) -> dict[str, int]:
+        return {"users": 3}
+
+
+def _risky_operation() -> None:
+    raise ValueError("card declined")
+
+
+def test_utility_samples_run_verbatim(tmp_path: Path) -> None:
+    from alonechat.core.logging import LogConfig, configure_logging
+    from tests.helpers import read_json
+
+    configure_logging(LogConfig(log_dir="logs", console_output=False, json_output=True))
+    namespace: dict[str, Any] = {
+        "__name__": "spec_utilities",
+        "db": _Database(),
+        "query": "SELECT 1",
+        "api": _Api(),
+        "risky_operation": _risky_operation,
+    }
+    blocks = samples(("Logging Utilities",))
+    assert len(blocks) == 4
+    for section, code in blocks:
+        exec(compile(code, f"<spec: {section}>", "exec"), namespace)
+    assert namespace["result"] == ["SELECT 1"]
+    assert namespace["fetch_data"]() == {"users": 3}
+
+    got = read_json(tmp_path / "logs" / "alonechat.log")
+    by_message = {r["message"].split(" ")[0]: r for r in got}
+    assert by_message["database_query"]["operation"] == "database_query"
+    assert by_message["GET"]["status_code"] == 200
+    assert by_message["websocket"]["event_type"] == "connect"
+    assert by_message["Processing"]["exc_type"] == "ValueError"
+    assert by_message["metrics:"]["counters"] == {"requests.total": 1, "requests.errors": 1}
+    assert by_message["api_call"]["operation"] == "api_call"

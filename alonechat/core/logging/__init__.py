@@ -20,6 +20,7 @@ from ._config import (
     create_production_config,
     create_testing_config,
 )
+from ._context import log_context
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT
 from ._intercept import InterceptHandler, uvicorn_log_config
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
@@ -53,6 +54,7 @@ __all__ = [
     "create_testing_config",
     "getLogger",
     "get_logger",
+    "log_context",
     "reset_logging",
     "uvicorn_log_config",
 ]

@@ -1,0 +1,308 @@
+"""Logging utilities: timing, request and exception logging, metrics, request context.
+
+Everything here logs through the unified system (console, files, JSON alike) and puts the
+measured values in structured fields (JSON keys), not only in the message text:
+
+- :class:`LogTimer` / :func:`timed`: ``operation``, ``duration`` (seconds), ``status``.
+- :class:`RequestLogger`: ``method``, ``path``, ``status_code``, ``duration``, ``user``;
+  ``event_type`` for WebSocket events; ``request_id`` bound by ``request_context``.
+- :class:`ExceptionLogger`: ``context`` and the exception's ``exc_type``, ``exc_message``,
+  ``exc_traceback``.
+- :class:`MetricsCollector`: ``counters`` and ``timings``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar, cast, overload
+from urllib.parse import urlsplit
+
+from ._context import log_context
+from ._levels import ERROR, INFO, WARNING, level_no, parse_level
+from ._logger import Logger, get_logger
+from ._metrics import MetricsCollector
+
+__all__ = [
+    "ExceptionLogger",
+    "LogTimer",
+    "MetricsCollector",
+    "RequestLogger",
+    "log_context",
+    "timed",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: What replaces a credential in logged fields.
+REDACTED = "[REDACTED]"
+_CREDENTIAL_WORDS = ("authorization", "cookie", "password", "passwd", "secret", "token")
+_CREDENTIAL_KEYS = frozenset({"api-key", "apikey", "x-api-key", "session", "sessionid"})
+
+
+def _logger(logger: Logger | str | None, default: str) -> Logger:
+    return logger if isinstance(logger, Logger) else get_logger(logger or default)
+
+
+class LogTimer:
+    """Time a block and log its duration on exit (``with`` or ``async with``).
+
+    The record says ``"<name> completed in 12.34 ms"`` with the fields ``operation``,
+    ``duration`` (seconds, monotonic clock) and ``status="ok"``. If the block raises, an
+    ERROR record says ``"<name> failed after ... ms: <Type>: <message>"`` (``status="error"``,
+    ``error_type``) and the exception propagates unchanged. ``timer.elapsed`` holds the
+    seconds once the block is done.
+
+    Args:
+        name: The operation's name.
+        logger: A Logger or logger name; default: the module that creates the timer.
+        level: Level of the success record (default INFO).
+        stacklevel: 1 attributes the record to the code using the timer; more, to its callers.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        logger: Logger | str | None = None,
+        level: str | int = INFO,
+        *,
+        stacklevel: int = 1,
+    ) -> None:
+        if logger is None:
+            logger = sys._getframe(1).f_globals.get("__name__", "alonechat.timing")
+        self.name = name
+        self.level = level_no(parse_level(level, "LogTimer level"))
+        self.elapsed: float | None = None
+        self._logger = _logger(logger, "alonechat.timing")
+        self._stacklevel = stacklevel
+        self._start = 0.0
+
+    def __enter__(self) -> LogTimer:
+        self.elapsed = None
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._finish(exc)
+
+    async def __aenter__(self) -> LogTimer:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._finish(exc)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        self.elapsed = time.perf_counter() - self._start
+        milliseconds = self.elapsed * 1000
+        fields: dict[str, object] = {"operation": self.name, "duration": self.elapsed}
+        depth = self._stacklevel + 2  # _finish and __exit__ / __aexit__
+        if exc is None:
+            fields["status"] = "ok"
+            self._logger.log(
+                self.level, "%s completed in %.2f ms", self.name, milliseconds,
+                extra=fields, stacklevel=depth,
+            )  # fmt: skip
+        else:
+            fields.update(status="error", error_type=type(exc).__name__)
+            self._logger.log(
+                ERROR, "%s failed after %.2f ms: %s: %s", self.name, milliseconds,
+                type(exc).__name__, exc, extra=fields, stacklevel=depth,
+            )  # fmt: skip
+
+
+@overload
+def timed(name: Callable[P, R]) -> Callable[P, R]: ...
+
+
+@overload
+def timed(
+    name: str | None = None, *, logger: Logger | str | None = None, level: str | int = INFO
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def timed(
+    name: str | Callable[P, R] | None = None,
+    *,
+    logger: Logger | str | None = None,
+    level: str | int = INFO,
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator: time every call of a function (sync or ``async def``) with :class:`LogTimer`.
+
+    ``@timed``, ``@timed()`` and ``@timed("api_call")`` all work; the name defaults to the
+    function's qualified name and the logger to its module. The wrapper keeps the function's
+    name, docstring and signature, and an ``async def`` stays a coroutine function. Records
+    are attributed to the code calling the function.
+    """
+    if callable(name):
+        return timed()(name)
+    level = level_no(parse_level(level, "timed level"))
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        operation = name or function.__qualname__
+        target = logger if logger is not None else function.__module__
+
+        if inspect.iscoroutinefunction(function):
+            coroutine_function = cast(Callable[P, Awaitable[Any]], function)
+
+            @functools.wraps(function)
+            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+                async with LogTimer(operation, target, level, stacklevel=2):
+                    return await coroutine_function(*args, **kwargs)
+
+            return cast(Callable[P, R], async_wrapper)
+
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with LogTimer(operation, target, level, stacklevel=2):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _is_credential(key: object) -> bool:
+    lowered = str(key).lower().replace("_", "-")
+    return lowered in _CREDENTIAL_KEYS or any(word in lowered for word in _CREDENTIAL_WORDS)
+
+
+def safe_fields(fields: Mapping[str, object]) -> dict[str, object]:
+    """``fields`` with credentials masked: keys such as Authorization, Cookie, password,
+    token or api_key, at the top level or inside a mapping (``headers={...}``)."""
+    safe: dict[str, object] = {}
+    for key, value in fields.items():
+        if _is_credential(key):
+            safe[key] = REDACTED
+        elif isinstance(value, Mapping):
+            safe[key] = {k: REDACTED if _is_credential(k) else v for k, v in value.items()}
+        else:
+            safe[key] = value
+    return safe
+
+
+def safe_path(path: str) -> str:
+    """A request path or URL without its query string, fragment or user:password part."""
+    parts = urlsplit(path)
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc, query="", fragment="").geturl()
+
+
+class RequestLogger:
+    """One record per HTTP request or WebSocket event, with the values as fields.
+
+    Query strings, URL credentials and credential-carrying fields or headers are never
+    logged (see :func:`safe_path`, :func:`safe_fields`).
+
+    Args:
+        logger: A Logger or logger name; default ``alonechat.requests``.
+    """
+
+    def __init__(self, logger: Logger | str | None = None) -> None:
+        self._logger = _logger(logger, "alonechat.requests")
+
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        status_code: int,
+        duration: float,
+        user: str | None = None,
+        **fields: object,
+    ) -> None:
+        """Log a request: ERROR for 5xx, WARNING for 4xx, INFO otherwise.
+
+        Args:
+            method: HTTP method.
+            path: Request path (its query string is dropped).
+            status_code: Response status.
+            duration: Seconds the request took.
+            user: Who made it, when known.
+            **fields: More fields for the record (credentials masked).
+        """
+        status = int(status_code)
+        level = ERROR if status >= 500 else WARNING if status >= 400 else INFO
+        path = safe_path(path)
+        extra = {
+            **safe_fields(fields),
+            "method": method,
+            "path": path,
+            "status_code": status,
+            "duration": duration,
+        }
+        if user is not None:
+            extra["user"] = user
+        self._logger.log(
+            level, "%s %s -> %d in %.2f ms", method, path, status, duration * 1000,
+            extra=extra, stacklevel=2,
+        )  # fmt: skip
+
+    def log_websocket_event(
+        self, event_type: str, user: str | None = None, **fields: object
+    ) -> None:
+        """Log a WebSocket event (``connect``, ``disconnect``, ``message``, ``error``, ...).
+
+        ``error`` events are logged at ERROR, the others at INFO.
+        """
+        extra = {**safe_fields(fields), "event_type": event_type}
+        if user is not None:
+            extra["user"] = user
+        level = ERROR if event_type == "error" else INFO
+        who = f" ({user})" if user is not None else ""
+        self._logger.log(level, "websocket %s%s", event_type, who, extra=extra, stacklevel=2)
+
+    @contextmanager
+    def request_context(self, request_id: str | None = None, **fields: object) -> Iterator[str]:
+        """Bind ``request_id`` (a new random one by default) and ``fields`` to every record
+        logged inside the block, from any logger; yields the id."""
+        request_id = request_id or uuid.uuid4().hex
+        with log_context(request_id=request_id, **safe_fields(fields)):
+            yield request_id
+
+
+class ExceptionLogger:
+    """Logs an exception with its type, message, context and full traceback.
+
+    Works inside or outside the ``except`` block (the traceback travels with the exception),
+    and chained causes (``raise ... from ...``) are included.
+
+    Args:
+        logger: A Logger or logger name; default ``alonechat.exceptions``.
+    """
+
+    def __init__(self, logger: Logger | str | None = None) -> None:
+        self._logger = _logger(logger, "alonechat.exceptions")
+
+    def log_exception(
+        self,
+        exc: BaseException,
+        context: str | None = None,
+        level: str | int = ERROR,
+        **fields: object,
+    ) -> None:
+        """Log ``exc``: ``"<context>: <Type>: <message>"`` plus the traceback."""
+        kind = type(exc).__name__
+        extra: dict[str, object] = {**safe_fields(fields)}
+        if context is not None:
+            extra["context"] = context
+        prefix = f"{context}: " if context else ""
+        self._logger.log(
+            level_no(parse_level(level, "log_exception level")),
+            "%s%s: %s", prefix, kind, exc, exc_info=exc, extra=extra, stacklevel=2,
+        )  # fmt: skip
