@@ -1,17 +1,33 @@
-"""Command line: ``python -m alonechat`` (or ``python -m AloneChat``)."""
+"""Command line: ``python -m alonechat`` (or ``python -m AloneChat``): ``server`` and ``demo``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
-from collections.abc import Sequence
+import signal
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, cast
 
-from alonechat.core.logging import LogConfig, auto_configure, get_logger
+from alonechat.core.logging import (
+    LogConfig,
+    auto_configure,
+    get_logger,
+    reset_logging,
+    uvicorn_log_config,
+)
 from alonechat.core.logging._config import ALLOWED_ENVS, ENV_VAR
+from alonechat.core.logging._levels import INFO, level_no
+
+if TYPE_CHECKING:
+    from alonechat.core.server import UnifiedWebSocketManager
+
+_ENV_HELP = f"logging environment: {ALLOWED_ENVS}; default: ${ENV_VAR}, else development"
 
 
-def _demo(config: LogConfig) -> None:
+def _demo(config: LogConfig) -> int:
     logger = get_logger("alonechat.demo")
     logger.debug("Debug information")
     logger.info("User %s logged in from %s", "john_doe", "127.0.0.1")
@@ -26,29 +42,111 @@ def _demo(config: LogConfig) -> None:
     if config.file_output:
         for path in sorted(Path(config.log_dir).glob("alonechat*.log*")):
             print(f"wrote {path}")
+    return 0
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM once uvicorn has shut down gracefully (it re-raises the signal): exit cleanly."""
+    raise SystemExit(0)
+
+
+def _load_hooks(spec: str) -> Callable[[UnifiedWebSocketManager], object]:
+    """The callable named by ``module:function``."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--hooks: expected MODULE:FUNCTION, got {spec!r}")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"--hooks: cannot load {spec!r}: {exc}") from None
+    if not callable(found):
+        raise ValueError(f"--hooks: {spec!r} is not callable")
+    return cast("Callable[[UnifiedWebSocketManager], object]", found)
+
+
+def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
+    import uvicorn
+
+    from alonechat.core.server import UnifiedWebSocketManager, create_app
+
+    manager = UnifiedWebSocketManager()
+    for setup in [_load_hooks(spec) for spec in hooks]:
+        setup(manager)
+    logger = get_logger("alonechat.server")
+    logger.info(
+        "starting AloneChat on http://%s:%d", host, port, extra={"log_dir": str(config.log_dir)}
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(manager),
+            host=host,
+            port=port,
+            log_config=uvicorn_log_config(),
+            # uvicorn's DEBUG dumps every frame and header (cookies included): INFO at least.
+            log_level=max(level_no(config.level), INFO),
+        )
+    )
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:  # Ctrl-C, re-raised by uvicorn after its graceful shutdown
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        logger.info("AloneChat stopped")
+        reset_logging()  # flush and close every sink
+    return 0 if server.started else 1
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog=prog or "python -m alonechat",
-        description="AloneChat: the unified logging system at work.",
+        description="AloneChat: a chat server, and the unified logging system at work.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    server = commands.add_parser(
+        "server",
+        help="run the chat server (needs the 'server' extra)",
+        description="Configure logging for an environment, then serve the chat (page at /, "
+        "WebSocket at /ws?user=NAME, /health, /metrics) with uvicorn; uvicorn's own records "
+        "go to the same log files. Ctrl-C or SIGTERM shut it down cleanly.",
+    )
+    server.add_argument("--env", help=_ENV_HELP)
+    server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    server.add_argument(
+        "--hooks",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="call FUNCTION(manager) before serving, to register hooks (repeatable)",
+    )
     demo = commands.add_parser(
         "demo",
         help="log sample records through an environment's configuration",
         description="Configure logging for an environment, log sample records (levels, a "
         "stdlib logger, an exception, extra fields) and list the log files written.",
     )
-    demo.add_argument(
-        "--env",
-        help=f"environment: {ALLOWED_ENVS}; default: ${ENV_VAR}, else development",
-    )
+    demo.add_argument("--env", help=_ENV_HELP)
+    for command in (server, demo):
+        command.add_argument(
+            "--json-logs", action="store_true", help="write the log files as JSON lines"
+        )
     args = parser.parse_args(argv)
+    if args.command == "server":
+        try:
+            import starlette  # noqa: F401
+            import uvicorn  # noqa: F401
+        except ImportError as exc:
+            parser.error(
+                f"the server needs the 'server' extra: pip install 'alonechat[server]' ({exc})"
+            )
+    overrides = {"json_output": True} if args.json_logs else {}
     try:
-        config = auto_configure(args.env)
+        config = auto_configure(args.env, **overrides)
+        if args.command == "server":
+            return _serve(config, args.host, args.port, args.hooks)
     except ValueError as exc:
         parser.error(str(exc))
-    _demo(config)
-    return 0
+    return _demo(config)

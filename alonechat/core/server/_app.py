@@ -1,0 +1,147 @@
+"""The chat server as a Starlette ASGI app: /ws, /health, /metrics and the chat page."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from importlib import resources
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from alonechat.core.logging.utils import MetricsCollector, RequestLogger
+
+from ._manager import INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, MessageTooBigError
+from ._manager import UnifiedWebSocketManager as Manager
+
+# An X-Request-ID sent by a proxy is kept when it looks like an id.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _REQUEST_ID.fullmatch(candidate) else None
+    return None
+
+
+class RequestLoggingMiddleware:
+    """Runs each HTTP request and WebSocket connection inside ``request_context`` (so every
+    record it causes carries its ``request_id``) and logs each HTTP request once."""
+
+    def __init__(self, app: ASGIApp, requests: RequestLogger, metrics: MetricsCollector) -> None:
+        self.app = app
+        self.requests = requests
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        with self.requests.request_context(_request_id(scope)) as request_id:
+            if scope["type"] == "websocket":
+                await self.app(scope, receive, send)
+                return
+            status = 500
+            start = time.perf_counter()
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                duration = time.perf_counter() - start
+                client = scope.get("client")
+                self.requests.log_request(
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    duration,
+                    client=f"{client[0]}:{client[1]}" if client else None,
+                )
+                self.metrics.increment(f"http.responses.{status // 100}xx")
+                self.metrics.record_timing("http.request", duration)
+
+
+def _page() -> str:
+    return (resources.files(__package__) / "static" / "index.html").read_text(encoding="utf-8")
+
+
+async def _chat(websocket: WebSocket) -> None:
+    manager: Manager = websocket.app.state.manager
+    user = websocket.query_params.get("user", "")
+    await websocket.accept()
+    problem = await manager.connect(user, websocket, {"client": str(websocket.client)})
+    if problem is not None:
+        await websocket.close(code=POLICY_VIOLATION, reason=problem)
+        return
+    code = 1000
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                code = message.get("code", 1000)
+                break
+            if message.get("text") is None:
+                await manager.send(user, {"type": "error", "error": "send text frames (JSON)"})
+                continue
+            await manager.receive(user, message["text"])
+    except MessageTooBigError as exc:
+        code = MESSAGE_TOO_BIG
+        await websocket.close(code=code, reason=str(exc))
+    except Exception as exc:
+        code = INTERNAL_ERROR
+        manager.metrics.increment("websocket.errors")
+        RequestLogger("alonechat.server.websocket").log_websocket_event(
+            "error", user=user, reason=f"{type(exc).__name__}: {exc}"
+        )
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await websocket.close(code=code, reason="internal error")
+    finally:
+        await manager.disconnect(user, code=code)
+
+
+def create_app(manager: Manager | None = None) -> Starlette:
+    """The chat server: ``/ws?user=NAME``, ``/health``, ``/metrics`` and the page at ``/``."""
+    manager = manager if manager is not None else Manager()
+    page = _page()
+
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(page)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "users": len(manager.users)})
+
+    async def metrics(request: Request) -> JSONResponse:
+        return JSONResponse(manager.metrics.snapshot())
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/health", health),
+            Route("/metrics", metrics),
+            WebSocketRoute("/ws", _chat),
+        ],
+        middleware=[
+            Middleware(
+                RequestLoggingMiddleware,
+                requests=RequestLogger("alonechat.server.http"),
+                metrics=manager.metrics,
+            )
+        ],
+    )
+    app.state.manager = manager
+    return app
