@@ -11,6 +11,7 @@ from loguru import logger as _loguru
 
 from ._formatting import render_message
 from ._levels import loguru_level
+from ._redact import safe_path
 
 # LogRecord attributes that are not user ``extra`` fields. uvicorn's ANSI ``color_message``
 # duplicates the message with escape codes, so it never reaches a sink.
@@ -52,13 +53,18 @@ class InterceptHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = render_message(record.msg, record.args)
-            if record.stack_info:
-                message = f"{message}\n{record.stack_info}"
+            args = record.args
             fields = {key: record.__dict__[key] for key in record.__dict__.keys() - _STANDARD_ATTRS}
             names = _STRUCTURED_ARGS.get(record.name)
-            if names and isinstance(record.args, tuple) and len(record.args) == len(names):
-                fields.update(zip(names, record.args, strict=True))
+            if names and isinstance(args, tuple) and len(args) == len(names):
+                named = dict(zip(names, args, strict=True))
+                if isinstance(named.get("path"), str):  # uvicorn's path carries the query
+                    named["path"] = safe_path(str(named["path"]))
+                    args = tuple(named.values())
+                fields.update(named)
+            message = render_message(record.msg, args)
+            if record.stack_info:
+                message = f"{message}\n{record.stack_info}"
             exc_info = record.exc_info if record.exc_info and record.exc_info[0] else None
             target = _loguru.patch(partial(_from_stdlib, record)).opt(exception=exc_info)
             if fields:

@@ -18,16 +18,16 @@ import inspect
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, cast, overload
-from urllib.parse import urlsplit
 
 from ._context import log_context
 from ._levels import ERROR, INFO, WARNING, level_no, parse_level
 from ._logger import Logger, get_logger
 from ._metrics import MetricsCollector
+from ._redact import safe_fields, safe_path
 
 __all__ = [
     "ExceptionLogger",
@@ -40,11 +40,6 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-#: What replaces a credential in logged fields.
-REDACTED = "[REDACTED]"
-_CREDENTIAL_WORDS = ("authorization", "cookie", "password", "passwd", "secret", "token")
-_CREDENTIAL_KEYS = frozenset({"api-key", "apikey", "x-api-key", "session", "sessionid"})
 
 
 def _logger(logger: Logger | str | None, default: str) -> Logger:
@@ -176,32 +171,6 @@ def timed(
         return wrapper
 
     return decorate
-
-
-def _is_credential(key: object) -> bool:
-    lowered = str(key).lower().replace("_", "-")
-    return lowered in _CREDENTIAL_KEYS or any(word in lowered for word in _CREDENTIAL_WORDS)
-
-
-def safe_fields(fields: Mapping[str, object]) -> dict[str, object]:
-    """``fields`` with credentials masked: keys such as Authorization, Cookie, password,
-    token or api_key, at the top level or inside a mapping (``headers={...}``)."""
-    safe: dict[str, object] = {}
-    for key, value in fields.items():
-        if _is_credential(key):
-            safe[key] = REDACTED
-        elif isinstance(value, Mapping):
-            safe[key] = {k: REDACTED if _is_credential(k) else v for k, v in value.items()}
-        else:
-            safe[key] = value
-    return safe
-
-
-def safe_path(path: str) -> str:
-    """A request path or URL without its query string, fragment or user:password part."""
-    parts = urlsplit(path)
-    netloc = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=netloc, query="", fragment="").geturl()
 
 
 class RequestLogger:
