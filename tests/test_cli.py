@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,65 @@ def test_run_module(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         runpy.run_module("alonechat", run_name="__main__")
     assert exited.value.code == 0
     assert "Critical failure (a demonstration)" in capsys.readouterr().err
+
+
+def test_server_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
+    """SIGTERM: uvicorn's graceful shutdown, every record flushed, exit code 0."""
+    from tests.server_helpers import get, run_server
+
+    with run_server(tmp_path) as server:
+        get(server.url + "/health")
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=20) == 0
+    messages = [r["message"] for r in server.records()]
+    assert messages[-1] == "AloneChat stopped"
+    assert messages.count("Shutting down") == 1
+    assert any(m.startswith("Finished server process") for m in messages)
+
+
+def test_server_ctrl_c_shuts_down_cleanly(tmp_path: Path) -> None:
+    from tests.server_helpers import run_server
+
+    with run_server(tmp_path) as server:
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=20) == 0
+    assert server.records()[-1]["message"] == "AloneChat stopped"
+    assert "Traceback" not in server.stderr()
+
+
+def test_server_environment_from_variable(tmp_path: Path) -> None:
+    """ALONECHAT_ENV=production: files in logs/prod, nothing on the console."""
+    from tests.server_helpers import get, run_server
+
+    with run_server(
+        tmp_path, env=None, log="logs/prod/alonechat.log", extra_env={"ALONECHAT_ENV": "prod"}
+    ) as server:
+        get(server.url + "/health")
+        server.wait_for(lambda rs: any(r.get("path") == "/health" for r in rs))
+    assert server.stderr() == ""
+    assert not (tmp_path / "logs" / "dev").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env", "staging"], "unknown environment 'staging'"),
+        (["--hooks", "nonsense"], "--hooks: expected MODULE:FUNCTION, got 'nonsense'"),
+        (["--hooks", "no_such_module:setup"], "--hooks: cannot load 'no_such_module:setup'"),
+    ],
+)
+def test_server_bad_arguments_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["server", *args])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_server_help_documents_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["server", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--env", "--host", "--port", "--hooks", "--json-logs", "SIGTERM"):
+        assert option in out

@@ -1,0 +1,222 @@
+"""The chat server as users meet it: a real uvicorn (through the CLI) and real WebSockets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.server_helpers import Server, get, run_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("chat")) as running:
+        yield running
+
+
+def frames(client: ClientConnection, count: int) -> list[dict[str, Any]]:
+    return [json.loads(client.recv(timeout=10)) for _ in range(count)]
+
+
+def close_code(client: ClientConnection) -> tuple[int, str]:
+    """The close frame the server sent (after any frames still queued)."""
+    for _ in range(100):
+        try:
+            client.recv(timeout=10)
+        except ConnectionClosed as closed:
+            frame = closed.rcvd
+            break
+    else:
+        raise AssertionError("the server never closed the connection")
+    assert frame is not None, "closed without a close frame"
+    return frame.code, frame.reason
+
+
+def of(records: list[dict[str, Any]], **match: Any) -> list[dict[str, Any]]:
+    return [r for r in records if all(r.get(k) == v for k, v in match.items())]
+
+
+def test_two_users_chat(server: Server) -> None:
+    with connect(server.ws("ann")) as ann:
+        assert frames(ann, 1) == [{"type": "join", "user": "ann", "users": ["ann"]}]
+        with connect(server.ws("bob")) as bob:
+            assert frames(bob, 1) == [{"type": "join", "user": "bob", "users": ["ann", "bob"]}]
+            assert frames(ann, 1)[0]["user"] == "bob"
+            ann.send(json.dumps({"text": "hi bob"}))
+            expected = {"type": "message", "user": "ann", "text": "hi bob"}
+            assert frames(bob, 1) == [expected]
+            assert frames(ann, 1) == [expected]
+            bob.send(json.dumps({"text": "shout hello"}))  # a PRE_MESSAGE hook rewrites it
+            assert frames(ann, 1)[0] == {"type": "message", "user": "bob", "text": "HELLO"}
+        assert frames(ann, 1) == [{"type": "leave", "user": "bob", "users": ["ann"]}]
+    records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="ann")) == 1)
+    messages = of(records, logger="alonechat.server", user="ann", level="INFO")
+    assert [r["size"] for r in messages] == [len('{"text": "hi bob"}')]
+    assert all("hi bob" not in r["message"] for r in of(records, level="INFO"))
+
+
+def test_hooks_fire_in_order_and_survive_a_raising_hook(server: Server) -> None:
+    with connect(server.ws("carol")) as carol:
+        frames(carol, 1)
+        carol.send(json.dumps({"text": "hello"}))
+        assert frames(carol, 1)[0]["text"] == "hello"  # the broken hook did not stop it
+    records = server.wait_for(lambda rs: any("POST_DISCONNECT carol" in r["message"] for r in rs))
+    fired = [
+        r["message"] for r in of(records, logger="test.hooks") if r["message"].endswith(" carol")
+    ]
+    phases = ["PRE_CONNECT", "POST_CONNECT", "PRE_MESSAGE", "POST_MESSAGE"]
+    phases += ["PRE_DISCONNECT", "POST_DISCONNECT"]
+    assert fired == [
+        f"hook {hook} {phase} carol" for phase in phases for hook in ("first", "second")
+    ]
+    failures = [
+        r for r in of(records, logger="alonechat.server.hooks") if r["message"].endswith(" carol")
+    ]
+    assert len(failures) == 6  # one per phase, each with its traceback
+    assert all(r["exc_type"] == "RuntimeError" for r in failures)
+    assert all('raise RuntimeError("hook bug")' in r["exc_traceback"] for r in failures)
+    assert failures[0]["message"] == "hook broken failed in PRE_CONNECT for user carol"
+
+
+def test_a_hook_can_reject_a_connection_or_a_message(server: Server) -> None:
+    with connect(server.ws("mallory")) as mallory:
+        assert close_code(mallory) == (1008, "mallory is banned")
+    with connect(server.ws("dave")) as dave:
+        frames(dave, 1)
+        dave.send(json.dumps({"text": "forbidden"}))
+        assert frames(dave, 1) == [{"type": "error", "error": "that word is not allowed"}]
+        dave.send(json.dumps({"text": "still here"}))
+        assert frames(dave, 1)[0]["text"] == "still here"
+    records = server.wait_for(lambda rs: len(of(rs, event_type="rejected", user="mallory")) == 1)
+    assert of(records, event_type="rejected", user="mallory")[0]["reason"] == "mallory is banned"
+
+
+@pytest.mark.parametrize(
+    ("user", "reason"),
+    [
+        ("", "user name is empty"),
+        ("%20%20", "user name is empty"),
+        ("x" * 33, "user name is longer than 32 characters"),
+        ("bad%07bell", "user name contains control characters"),
+    ],
+)
+def test_bad_user_names_are_closed_with_1008(server: Server, user: str, reason: str) -> None:
+    with connect(server.ws(user)) as client:
+        assert close_code(client) == (1008, reason)
+
+
+def test_a_taken_name_is_refused(server: Server) -> None:
+    with connect(server.ws("erin")) as first:
+        frames(first, 1)
+        with connect(server.ws("erin")) as second:
+            assert close_code(second) == (1008, "user name is already connected")
+        first.send(json.dumps({"text": "unaffected"}))
+        assert frames(first, 1)[0]["text"] == "unaffected"
+
+
+def test_invalid_frames_get_an_error_and_the_connection_stays(server: Server) -> None:
+    with connect(server.ws("frank")) as frank:
+        frames(frank, 1)
+        frank.send("not json")
+        assert frames(frank, 1)[0]["error"].startswith("invalid JSON")
+        frank.send(json.dumps({"txt": "typo"}))
+        assert frames(frank, 1)[0]["error"] == 'a message is a JSON object with a "text" string'
+        frank.send(json.dumps({"text": "   "}))
+        assert frames(frank, 1)[0]["error"] == "message is empty"
+        frank.send(b"\x00\x01")
+        assert frames(frank, 1)[0]["error"] == "send text frames (JSON)"
+        frank.send(json.dumps({"text": "fine"}))
+        assert frames(frank, 1)[0]["text"] == "fine"
+
+
+def test_an_oversized_message_closes_with_1009(server: Server) -> None:
+    with connect(server.ws("gina")) as gina:
+        frames(gina, 1)
+        gina.send(json.dumps({"text": "x" * 70_000}))
+        assert close_code(gina) == (1009, "message larger than 65536 bytes")
+    records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="gina")) == 1)
+    assert of(records, event_type="disconnect", user="gina")[0]["code"] == 1009
+    assert get(server.url + "/health")[0] == 200
+
+
+def test_a_client_vanishing_mid_frame_does_not_hurt_the_server(server: Server) -> None:
+    """A raw client completes the handshake, sends half a frame and drops the TCP connection."""
+    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+        key = base64.b64encode(os.urandom(16)).decode()
+        raw.sendall(
+            f"GET /ws?user=ghost HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        assert raw.recv(4096).startswith(b"HTTP/1.1 101")
+        length = (1000).to_bytes(2, "big")
+        raw.sendall(bytes([0x81, 0xFE]) + length + os.urandom(4) + b"x" * 10)  # 10 of 1000
+    server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="ghost")) == 1)
+    with connect(server.ws("henry")) as henry:
+        assert frames(henry, 1)[0]["users"] == ["henry"]
+        henry.send(json.dumps({"text": "server still fine"}))
+        assert frames(henry, 1)[0]["text"] == "server still fine"
+
+
+def test_health_metrics_and_page(server: Server) -> None:
+    status, headers, body = get(server.url + "/health")
+    assert status == 200
+    assert json.loads(body)["status"] == "ok"
+    assert len(headers["x-request-id"]) == 32
+    metrics = json.loads(get(server.url + "/metrics")[2])
+    assert metrics["counters"]["http.responses.2xx"] >= 2
+    assert metrics["timings"]["http.request"]["count"] >= 2
+    assert set(metrics["timings"]["http.request"]) >= {"p50", "p95", "p99"}
+    status, headers, body = get(server.url + "/")
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert b'<input id="name"' in body
+    assert b'id="send"' in body
+
+
+def test_log_file_has_each_line_once_with_request_ids(server: Server) -> None:
+    """uvicorn's startup, the HTTP request lines and the WebSocket events, each once."""
+    get(server.url + "/health?token=do-not-log", headers={"X-Request-ID": "req-health-1"})
+    with connect(server.ws("ivy")) as ivy:
+        frames(ivy, 1)
+        ivy.send(json.dumps({"text": "hello"}))
+        frames(ivy, 1)
+    records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="ivy")) == 1)
+    running = [r for r in records if r["message"].startswith("Uvicorn running on")]
+    assert len(running) == 1
+    assert running[0]["logger"] == "uvicorn.error"
+    assert len([r for r in records if r["message"].startswith("Started server process")]) == 1
+
+    http = of(records, request_id="req-health-1")
+    assert sorted(r["logger"] for r in http) == ["alonechat.server.http", "uvicorn.access"]
+    ours = of(http, logger="alonechat.server.http")[0]
+    assert (ours["method"], ours["path"], ours["status_code"]) == ("GET", "/health", 200)
+    assert ours["duration"] >= 0
+    assert "do-not-log" not in server.log.read_text()
+
+    connects = of(records, event_type="connect", user="ivy")
+    assert len(connects) == 1
+    request_id = connects[0]["request_id"]
+    connection = of(records, request_id=request_id)
+    loggers = {r["logger"] for r in connection}
+    assert {"uvicorn.error", "test.hooks", "alonechat.server.hooks"} <= loggers
+    assert "alonechat.server.websocket" in loggers
+    assert len(of(connection, event_type="disconnect")) == 1
+    assert any("[accepted]" in r["message"] for r in of(connection, logger="uvicorn.error"))
+    keys = [(r["time"], r["logger"], r["message"]) for r in records]
+    assert len(keys) == len(set(keys)), "a record was written twice"
+
+
+def test_log_file_lives_in_the_environment_directory(server: Server) -> None:
+    assert server.log == server.directory / "logs" / "dev" / "alonechat.log"
+    assert (server.directory / "logs" / "dev" / "alonechat_errors.log").exists()
+    assert Path(server.directory / "stderr.txt").read_text()  # development logs to the console

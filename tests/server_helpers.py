@@ -1,0 +1,155 @@
+"""Starting the real chat server (the CLI in a subprocess) and reading its JSON log."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Hooks loaded into the server with --hooks chat_hooks:setup.
+HOOKS_PLUGIN = """
+from alonechat.core.logging import get_logger
+from alonechat.core.server import HookPhase
+
+log = get_logger("test.hooks")
+
+
+def first(ctx):
+    log.info("hook first %s %s", ctx.phase.name, ctx.user_id)
+    return ctx
+
+
+def broken(ctx):
+    raise RuntimeError("hook bug")
+
+
+async def second(ctx):
+    log.info("hook second %s %s", ctx.phase.name, ctx.user_id)
+    if ctx.message is not None and ctx.message.startswith("shout "):
+        ctx.message = ctx.message[len("shout "):].upper()
+    if ctx.message == "forbidden":
+        ctx.reject("that word is not allowed")
+    return ctx
+
+
+def ban_mallory(ctx):
+    if ctx.user_id == "mallory":
+        ctx.reject("mallory is banned")
+    return ctx
+
+
+def setup(manager):
+    manager.register_hook(HookPhase.PRE_CONNECT, ban_mallory)
+    for phase in HookPhase:
+        manager.register_hook(phase, first)
+        manager.register_hook(phase, broken)
+        manager.register_hook(phase, second)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running server: its URLs, process, directory and log file."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    directory: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws(self, user: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws?user={user}"
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line]
+
+    def wait_for(
+        self, check: Callable[[list[dict[str, Any]]], bool], timeout: float = 15
+    ) -> list[dict[str, Any]]:
+        """The log's records once ``check`` accepts them (the server writes asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.records()
+            if check(records):
+                return records
+            if time.monotonic() > deadline:
+                raise AssertionError(f"log never satisfied the check; last records: {records[-5:]}")
+            time.sleep(0.05)
+
+    def stderr(self) -> str:
+        return (self.directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+@contextmanager
+def run_server(
+    directory: Path,
+    *args: str,
+    env: str | None = "development",
+    log: str = "logs/dev/alonechat.log",
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """``python -m AloneChat server`` on a free port in ``directory``; SIGTERM at the end."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "chat_hooks.py").write_text(HOOKS_PLUGIN)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ALONECHAT_")}
+    environment["PYTHONPATH"] = str(directory)
+    environment.update(extra_env or {})
+    port = free_port()
+    command = [sys.executable, "-m", "AloneChat", "server", "--port", str(port)]
+    command += ["--hooks", "chat_hooks:setup", "--json-logs", *args]
+    if env is not None:
+        command += ["--env", env]
+    with open(directory / "stderr.txt", "wb") as stderr:
+        process = subprocess.Popen(
+            command, cwd=directory, env=environment, stdout=stderr, stderr=stderr
+        )
+    server = Server(port, process, directory, directory / log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited {process.returncode}:\n{server.stderr()}")
+            try:
+                get(server.url + "/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"server did not start:\n{server.stderr()}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
