@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 # Hooks loaded into the server with --hooks chat_hooks:setup.
 HOOKS_PLUGIN = """
 from alonechat.core.logging import get_logger
@@ -120,7 +122,8 @@ def run_server(
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "chat_hooks.py").write_text(HOOKS_PLUGIN)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ALONECHAT_")}
-    environment["PYTHONPATH"] = str(directory)
+    # The hooks module, then this checkout (so coverage follows the server's own files).
+    environment["PYTHONPATH"] = os.pathsep.join([str(directory), str(REPO_ROOT)])
     environment.update(extra_env or {})
     port = free_port()
     command = [sys.executable, "-m", "AloneChat", "server", "--port", str(port)]
