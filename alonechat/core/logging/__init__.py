@@ -22,7 +22,7 @@ from ._config import (
 )
 from ._context import log_context
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT
-from ._intercept import InterceptHandler, uvicorn_log_config
+from ._intercept import InterceptHandler
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._manager import (
@@ -31,6 +31,7 @@ from ._manager import (
     configure_logging,
     reset_logging,
 )
+from ._uvicorn import uvicorn_log_config
 
 #: stdlib spelling, for code migrating from ``logging.getLogger``.
 getLogger = get_logger  # noqa: N816

@@ -72,6 +72,8 @@ class LogConfig:
     diagnose: bool = False
     file_mode: int = 0o640
     dir_mode: int = 0o750
+    #: The text layout as a loguru template, derived from format_string and date_format.
+    template: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.level = parse_level(self.level, "LogConfig.level")
@@ -91,8 +93,8 @@ class LogConfig:
         self.file_mode = _mode(self.file_mode, "LogConfig.file_mode")
         self.dir_mode = _mode(self.dir_mode, "LogConfig.dir_mode")
         check_date_format(self.date_format, "LogConfig.date_format")
-        if self.format_string is not None:
-            text_template(self.format_string, self.date_format, "LogConfig.format_string")
+        layout = DETAILED_FORMAT if self.format_string is None else self.format_string
+        self.template = text_template(layout, self.date_format, "LogConfig.format_string")
         self.component_levels = _components(self.component_levels)
 
 

@@ -1,13 +1,16 @@
-"""Turning records into text: messages, stdlib format strings, and flat JSON lines."""
+"""Turning records into text: messages, format strings (stdlib or loguru notation), JSON."""
 
 from __future__ import annotations
 
 import json
 import re
 import string
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from loguru import logger as _loguru
 
 #: The simple built-in layout (testing preset), stdlib notation.
 SIMPLE_FORMAT = "%(asctime)s | %(levelname)-8s | %(name)s | %(message)s"
@@ -17,9 +20,12 @@ DETAILED_FORMAT = (
     " | %(message)s"
 )
 
-# Keys alonechat adds to a loguru record dict for its own formatters; no sink shows them.
-EXTRA_VIEW = "_alonechat_extra"
-JSON_KEY = "_alonechat_json"
+#: A loguru ``format`` function: returns the template loguru fills in for a record.
+Layout = Callable[[dict[str, Any]], str]
+
+# Keys alonechat adds to a loguru record dict for its own layouts; no sink shows them.
+_VIEW = "_alonechat_view"
+_JSON = "_alonechat_json"
 
 # stdlib LogRecord attribute -> (loguru field, color markup or "").
 _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
@@ -36,8 +42,12 @@ _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
     "processName": ("process.name", ""),
     "thread": ("thread.id", ""),
     "threadName": ("thread.name", ""),
-    "msecs": ("time:SSS", "green"),
-    "created": ("time:X", "green"),
+}
+# stdlib attributes computed from the record (read through the record view as "@name").
+_COMPUTED: dict[str, Callable[[Mapping[str, Any]], object]] = {
+    "created": lambda record: record["time"].timestamp(),
+    "msecs": lambda record: record["time"].microsecond // 1000,
+    "relativeCreated": lambda record: int(record["elapsed"].total_seconds() * 1000),
 }
 _LOGURU_FIELDS = frozenset(
     {"elapsed", "exception", "extra", "file", "function", "level", "line", "message", "module"}
@@ -47,6 +57,38 @@ _DIRECTIVE = re.compile(
     r"%%|%\((?P<key>[^)]*)\)(?P<flags>[#0+ -]*)(?P<width>\d*)(?:\.(?P<prec>\d+))?"
     r"(?P<type>[diouxXeEfFgGcrsa])|%"
 )
+
+
+class _Missing:
+    """A field the record does not have: ``-`` whatever the format spec asks for."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return "-"
+
+    def __str__(self) -> str:
+        return "-"
+
+    __repr__ = __str__
+
+
+MISSING = _Missing()
+
+
+class _RecordView:
+    """What a template reads beyond loguru's own fields: ``extra`` keys (missing ones render
+    as ``-``) and computed stdlib attributes (``@created``, ``@msecs``, ...)."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        self._record = record
+
+    def __getitem__(self, key: str) -> object:
+        if key.startswith("@"):
+            return _COMPUTED[key[1:]](self._record)
+        return self._record["extra"].get(key, MISSING)
 
 
 def check_date_format(date_format: object, field: str) -> None:
@@ -62,35 +104,6 @@ def _escape(literal: str) -> str:
     return literal.replace("{", "{{").replace("}", "}}").replace("<", "\\<")
 
 
-def _translate_stdlib(fmt: str, date_format: str, field: str) -> str:
-    out: list[str] = []
-    pos = 0
-    for match in _DIRECTIVE.finditer(fmt):
-        out.append(_escape(fmt[pos : match.start()]))
-        pos = match.end()
-        if match.group() == "%%":
-            out.append("%")
-            continue
-        key = match.group("key")
-        if key is None or not key:
-            raise ValueError(
-                f"{field}: stray '%' at position {match.start()} in {fmt!r}; write '%%' for a "
-                "literal percent sign or '%(name)s' for a field"
-            )
-        if key == "asctime":
-            out.append(f"<green>{{time:{date_format}}}</green>")
-            continue
-        target, color = _STDLIB_FIELDS.get(key, (f"extra[{key}]", ""))
-        spec = _spec(match)
-        if ":" in target:  # a time token already carries its own spec
-            out.append(f"<{color}>{{{target}}}</{color}>")
-            continue
-        text = "{" + target + spec + "}"
-        out.append(f"<{color}>{text}</{color}>" if color else text)
-    out.append(_escape(fmt[pos:]))
-    return "".join(out)
-
-
 def _spec(match: re.Match[str]) -> str:
     """The str.format conversion and spec equivalent to a printf-style directive."""
     flags, width, prec, kind = (match.group(g) or "" for g in ("flags", "width", "prec", "type"))
@@ -102,6 +115,33 @@ def _spec(match: re.Match[str]) -> str:
         return f"!{kind}" + (f":{body}" if body else "")
     kind = "d" if kind in "iu" else kind
     return f":{body}{kind}"
+
+
+def _translate_stdlib(fmt: str, date_format: str, field: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for match in _DIRECTIVE.finditer(fmt):
+        out.append(_escape(fmt[pos : match.start()]))
+        pos = match.end()
+        if match.group() == "%%":
+            out.append("%")
+            continue
+        key = match.group("key")
+        if not key:
+            raise ValueError(
+                f"{field}: stray '%' at position {match.start()} in {fmt!r}; write '%%' for a "
+                "literal percent sign or '%(name)s' for a field"
+            )
+        if key == "asctime":
+            out.append(f"<green>{{time:{date_format}}}</green>")
+            continue
+        target, color = _STDLIB_FIELDS.get(key, ("", ""))
+        if not target:
+            target = f"{_VIEW}[@{key}]" if key in _COMPUTED else f"{_VIEW}[{key}]"
+        text = "{" + target + _spec(match) + "}"
+        out.append(f"<{color}>{text}</{color}>" if color else text)
+    out.append(_escape(fmt[pos:]))
+    return "".join(out)
 
 
 def _check_loguru(fmt: str, field: str) -> str:
@@ -116,14 +156,27 @@ def _check_loguru(fmt: str, field: str) -> str:
                 f"{field}: unknown field {{{name}}} in {fmt!r}; loguru notation allows "
                 f"{', '.join(sorted(_LOGURU_FIELDS))} (use {{extra[key]}} for your own fields)"
             )
-    return fmt
+    try:  # loguru parses the color markup when a handler is added; no record reaches this one
+        _loguru.remove(_loguru.add(lambda _: None, format=fmt, level=sys.maxsize))
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc} in {fmt!r}") from None
+    # {extra[key]} reads through the record view, so that a missing key renders as "-".
+    parts = []
+    for literal, name, spec, conversion in parsed:
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            if name.startswith("extra[") or name.startswith("extra."):
+                name = _VIEW + "[" + name[6:].rstrip("]") + "]"
+            conv = f"!{conversion}" if conversion else ""
+            parts.append("{" + name + conv + (f":{spec}" if spec else "") + "}")
+    return "".join(parts)
 
 
 def text_template(fmt: str, date_format: str, field: str) -> str:
     """Translate a format string to a loguru template (with color markup).
 
     Stdlib notation (``%(levelname)-8s``) is recognised by ``%(``; anything else is taken as
-    loguru notation (``{level: <8}``) and checked for unknown fields.
+    loguru notation (``{level: <8}``) and checked for unknown fields and bad markup.
 
     Raises:
         ValueError: naming ``field`` when the format cannot be used.
@@ -135,43 +188,17 @@ def text_template(fmt: str, date_format: str, field: str) -> str:
     return _check_loguru(fmt, field)
 
 
-class _ExtraView:
-    """Read-only view of ``record["extra"]`` in which a missing key renders as ``-``."""
+def text_layout(template: str) -> Layout:
+    """The loguru ``format`` function for a template from :func:`text_template`."""
+    full = template + "\n{exception}"
+    if _VIEW not in template:
+        return lambda record: full
 
-    __slots__ = ("_extra",)
+    def layout(record: dict[str, Any]) -> str:
+        record[_VIEW] = _RecordView(record)
+        return full
 
-    def __init__(self, extra: Mapping[str, Any]) -> None:
-        self._extra = extra
-
-    def __getitem__(self, key: str) -> Any:
-        return self._extra.get(key, "-")
-
-
-def text_format(template: str) -> str | Callable[[dict[str, Any]], str]:
-    """The ``format`` argument for loguru's ``add``: the template itself when it is static.
-
-    A template that reads ``{extra[...]}`` becomes a function so that a record without that
-    key renders ``-`` instead of failing.
-    """
-    parts: list[str] = []
-    reads_extra = False
-    for literal, name, spec, conversion in string.Formatter().parse(template):
-        parts.append(literal.replace("{", "{{").replace("}", "}}"))
-        if name is None:
-            continue
-        if name.startswith("extra[") or name.startswith("extra."):
-            name, reads_extra = EXTRA_VIEW + name[5:], True
-        conv = f"!{conversion}" if conversion else ""
-        parts.append("{" + name + conv + (f":{spec}" if spec else "") + "}")
-    if not reads_extra:
-        return template
-    dynamic = "".join(parts) + "\n{exception}"
-
-    def with_defaults(record: dict[str, Any]) -> str:
-        record[EXTRA_VIEW] = _ExtraView(record["extra"])
-        return dynamic
-
-    return with_defaults
+    return layout
 
 
 def render_message(msg: object, args: object) -> str:
@@ -188,11 +215,34 @@ def render_message(msg: object, args: object) -> str:
     try:
         return text % args
     except Exception as exc:
-        try:
-            shown = repr(args)
-        except Exception:
-            shown = "<unprintable args>"
-        return f"{text} [alonechat: message does not fit its args {shown}: {exc}]"
+        return f"{text} [alonechat: message does not fit its args {_safe_repr(args)}: {exc}]"
+
+
+def _safe_str(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, default=_safe_str, separators=(",", ":"), allow_nan=False)
+
+
+def _jsonable(value: object) -> object:
+    """``value`` if it encodes as standard JSON, else its repr."""
+    try:
+        _dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return _safe_repr(value)
+    return value
 
 
 # JSON layout: fixed keys first; an extra field that would overwrite one gets "extra_".
@@ -203,7 +253,11 @@ _JSON_RESERVED = frozenset(
 
 
 def json_line(record: Mapping[str, Any]) -> str:
-    """One flat JSON object for a loguru record, never raising on odd values."""
+    """One flat JSON object for a loguru record; odd values never break it.
+
+    A value JSON cannot encode is written as ``str(value)``; a container it cannot encode
+    (or NaN, infinity) as ``repr(value)``, one field at a time.
+    """
     data: dict[str, Any] = {
         "time": record["time"].isoformat(),
         "level": record["level"].name,
@@ -216,25 +270,26 @@ def json_line(record: Mapping[str, Any]) -> str:
         "process": record["process"].id,
         "thread": record["thread"].name,
     }
-    extra = record["extra"]
-    for key, value in extra.items():
-        data[f"extra_{key}" if key in _JSON_RESERVED else key] = value
+    extra = {f"extra_{k}" if k in _JSON_RESERVED else k: v for k, v in record["extra"].items()}
+    data.update(extra)
     exception = record["exception"]
     if exception is not None and exception[0] is not None:
         type_, value, tb = exception
-        data["exc_type"] = getattr(type_, "__name__", str(type_))
-        data["exc_message"] = str(value)
-        data["exc_traceback"] = "".join(traceback.format_exception(type_, value, tb))
+        data["exc_type"] = getattr(type_, "__name__", _safe_str(type_))
+        data["exc_message"] = _safe_str(value)
+        try:
+            data["exc_traceback"] = "".join(traceback.format_exception(type_, value, tb))
+        except Exception as exc:  # pragma: no cover - traceback itself failed
+            data["exc_traceback"] = f"<traceback unavailable: {_safe_repr(exc)}>"
     try:
-        return json.dumps(data, default=str, separators=(",", ":"))
+        return _dumps(data)
     except (TypeError, ValueError, RecursionError):
-        for key, value in extra.items():  # unserialisable containers: fall back to repr
-            data[f"extra_{key}" if key in _JSON_RESERVED else key] = repr(value)
-        return json.dumps(data, default=str, separators=(",", ":"))
+        data.update({key: _jsonable(value) for key, value in extra.items()})
+        return _dumps(data)
 
 
-def json_format(record: dict[str, Any]) -> str:
+def json_layout(record: dict[str, Any]) -> str:
     """loguru ``format`` function writing :func:`json_line` (computed once per record)."""
-    if JSON_KEY not in record:
-        record[JSON_KEY] = json_line(record)
-    return "{" + JSON_KEY + "}\n"
+    if _JSON not in record:
+        record[_JSON] = json_line(record)
+    return "{" + _JSON + "}\n"

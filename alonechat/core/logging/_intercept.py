@@ -74,34 +74,17 @@ class InterceptHandler(logging.Handler):
             self.handleError(record)
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn ``log_config`` that routes its loggers into the unified system, each line once.
-
-    ``uvicorn.run(app, log_config=uvicorn_log_config())`` (or ``uvicorn.Config``): uvicorn
-    applies it with ``dictConfig`` in every worker it starts, so its ``uvicorn``,
-    ``uvicorn.error`` and ``uvicorn.access`` loggers lose their own handlers and propagate
-    to the root logger, where ``configure_logging`` put the InterceptHandler (with
-    ``--workers``, configure logging in the app module so that each worker does). The root
-    logger's other handlers are left alone. Levels are left to uvicorn's ``log_level`` and
-    alonechat's ``component_levels``. A fresh dict each call: uvicorn edits it.
-    """
-    uvicorn_formatter = {"()": "uvicorn.logging.DefaultFormatter"}  # for uvicorn's use_colors
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"default": dict(uvicorn_formatter), "access": dict(uvicorn_formatter)},
-        "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
-        },
-    }
-
-
 class StdlibRouting:
-    """Installs one InterceptHandler on the root logger and the stdlib levels, undoably."""
+    """Installs one InterceptHandler on the root logger and the stdlib levels, undoably.
+
+    The console and file handlers that ``logging.basicConfig`` puts on the root logger
+    (exactly ``StreamHandler`` and ``FileHandler``) are taken off while the system is
+    configured, so that stdlib records are not printed twice; other handlers stay.
+    """
 
     def __init__(self) -> None:
         self._root_level: int | None = None
+        self._taken: list[logging.Handler] = []
         self._levels: dict[str, int] = {}
 
     def install(self, level: int, components: Mapping[str, int]) -> None:
@@ -109,6 +92,10 @@ class StdlibRouting:
         root = logging.getLogger()
         if self._root_level is None:
             self._root_level = root.level
+        for handler in root.handlers[:]:
+            if type(handler) in (logging.StreamHandler, logging.FileHandler):
+                root.removeHandler(handler)
+                self._taken.append(handler)
         if not any(isinstance(h, InterceptHandler) for h in root.handlers):
             root.addHandler(InterceptHandler())
         root.setLevel(level)
@@ -121,11 +108,14 @@ class StdlibRouting:
     def uninstall(self) -> None:
         """Remove every InterceptHandler from the root logger and restore the levels."""
         root = logging.getLogger()
-        for handler in [h for h in root.handlers if isinstance(h, InterceptHandler)]:
-            root.removeHandler(handler)
+        for intercept in [h for h in root.handlers if isinstance(h, InterceptHandler)]:
+            root.removeHandler(intercept)
         if self._root_level is not None:
             root.setLevel(self._root_level)
             self._root_level = None
+        for handler in self._taken:
+            root.addHandler(handler)
+        self._taken = []
         self._restore_levels()
 
     def _restore_levels(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 import sys
 import traceback
 from collections.abc import Mapping
@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from loguru import logger as _loguru
 
 from ._formatting import render_message
-from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, loguru_level, parse_level
-from ._manager import LoggingManager, _warn
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, loguru_level
+from ._manager import LoggingManager
+from ._report import warn
 
 if TYPE_CHECKING:
     from loguru import Logger as LoguruLogger
@@ -158,7 +159,7 @@ class Logger:
     ) -> None:
         """Log ``msg % args`` at the numeric ``level`` (custom levels included)."""
         if not isinstance(level, int) or isinstance(level, bool):
-            _warn(f"{self.name}: log() level must be an int, got {level!r}; record dropped")
+            warn(f"{self.name}: log() level must be an int, got {level!r}; record dropped")
         elif self._level <= level:
             self._log(level, msg, args, exc_info, stack_info, stacklevel, extra)
 
@@ -177,15 +178,9 @@ class Logger:
     def setLevel(self, level: str | int) -> None:
         """Set this logger's (and its children's) level, as a component level.
 
-        Reconfigures the system with ``component_levels[name] = level``.
+        The system's ``component_levels[name]`` becomes ``level``; sinks are kept.
         """
-        level = parse_level(level, f"{self.name}.setLevel level")
-        with _manager.lock:
-            config = _manager.config
-            if config is None:
-                raise RuntimeError("setLevel() needs a configured system: call auto_configure()")
-            components = {**config.component_levels, self.name: level}
-            _manager.configure(dataclasses.replace(config, component_levels=components))
+        _manager.set_level(self.name, level)
 
     def _log(
         self,
@@ -199,21 +194,25 @@ class Logger:
     ) -> None:
         try:
             message = render_message(msg, args)
-            if stack_info:
-                stacklevel = max(stacklevel, 1)
-                frame = sys._getframe(1 + stacklevel)
-                stack = "".join(traceback.format_stack(frame)).rstrip("\n")
-                message = f"{message}\nStack (most recent call last):\n{stack}"
-            stacklevel = max(stacklevel, 1)
+            depth = _DEPTH
+            if stacklevel > 1 or stack_info:
+                frame = sys._getframe(2)  # the caller of the public method
+                for _ in range(stacklevel - 1):  # as stdlib: stop at the outermost frame
+                    if frame.f_back is None:
+                        break
+                    frame, depth = frame.f_back, depth + 1
+                if stack_info:
+                    stack = "".join(traceback.format_stack(frame)).rstrip("\n")
+                    message = f"{message}\nStack (most recent call last):\n{stack}"
             exception = _exception(exc_info)
             target = self._plain
-            if exception is not None or stacklevel != 1:
-                target = self._loguru.opt(depth=_DEPTH + stacklevel - 1, exception=exception)
+            if exception is not None or depth != _DEPTH:
+                target = self._loguru.opt(depth=depth, exception=exception)
             if extra:
                 target = target.bind(**{str(key): value for key, value in extra.items()})
-            target.log(loguru_level(level), message)
+            target.log(loguru_level(level, logging.getLevelName(level)), message)
         except Exception as exc:
-            _warn(f"{self.name}: a logging call failed and was dropped: {exc!r}")
+            warn(f"{self.name}: a logging call failed and was dropped: {exc!r}")
 
 
 def get_logger(name: str | None = None) -> Logger:
@@ -223,9 +222,9 @@ def get_logger(name: str | None = None) -> Logger:
     """
     name = name or "root"
     found = _manager.loggers.get(name)
-    if found is None:
+    if not isinstance(found, Logger):
         with _manager.lock:
             found = _manager.loggers.get(name)
-            if found is None:
+            if not isinstance(found, Logger):
                 found = _manager.loggers[name] = Logger(name)
     return found

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 from loguru import logger as _loguru
 
-if TYPE_CHECKING:
-    from loguru import Record
-
 from ._config import PRESETS, LogConfig, resolve_environment
-from ._formatting import DETAILED_FORMAT, json_format, text_format, text_template
+from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
-from ._levels import ERROR, LevelTable, level_no
-from ._sinks import ERROR_LOG, MAIN_LOG, ensure_directory, file_sink_options
-
-# Key stamped on every loguru record: the configuration generation it was logged under.
-_GENERATION = "_alonechat_generation"
+from ._levels import ERROR, LevelTable, level_no, parse_level
+from ._report import warn
+from ._sinks import ERROR_LOG, MAIN_LOG, QueuedWriter, RotatingFile, Writable, ensure_directory
 
 
 class LevelAware(Protocol):
@@ -30,28 +28,52 @@ class LevelAware(Protocol):
     _level: int
 
 
-def _warn(message: str) -> None:
-    """One clear line on stderr, outside the logging system (which may be what failed)."""
-    try:
-        sys.stderr.write(f"alonechat: {message}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):  # pragma: no cover - stderr itself is gone
-        pass
+@dataclasses.dataclass(frozen=True)
+class _Destination:
+    """Where one loguru handler writes, and what cannot change without replacing it."""
+
+    target: str  # an absolute file path, or "stderr"
+    minimum: int  # the destination's own floor: ERROR for the error log
+    colorize: bool
+    enqueue: bool
+    diagnose: bool
+    stream: int = 0  # id(sys.stderr): a replaced stderr gets a new handler
+
+
+@dataclasses.dataclass(frozen=True)
+class _State:
+    """Everything a record is checked and formatted against; swapped in one assignment."""
+
+    config: LogConfig | None
+    table: LevelTable
+    console: Layout
+    files: Layout
+    active: frozenset[int]  # serial numbers of the handlers in use
+    directory: Path | None = None
+
+
+def _blank(record: dict[str, Any]) -> str:
+    return ""
+
+
+_UNCONFIGURED = _State(None, LevelTable(0), _blank, _blank, frozenset())
 
 
 class LoggingManager:
     """Owns the loguru handlers that alonechat installs; one per process (a singleton).
 
-    ``configure`` swaps one configuration for the next: the new sinks are added before the
-    old ones are removed (which flushes them), and every record is stamped with the
-    generation it was logged under so that it is written by one configuration, never two.
+    Each destination (stderr, ``alonechat.log``, ``alonechat_errors.log``) has one loguru
+    handler whose filter and format read the current :class:`_State`. ``configure`` swaps
+    that state in one assignment, so a reconfiguration that keeps the destinations never
+    loses or doubles a record, even while other threads log. A destination that appears is
+    added before the swap and one that goes away is removed (and flushed) after it.
     """
 
     _instance: ClassVar[LoggingManager | None] = None
     _create_lock: ClassVar[threading.Lock] = threading.Lock()
 
     lock: threading.RLock
-    loggers: dict[str, Any]
+    loggers: dict[str, LevelAware]
 
     def __new__(cls) -> LoggingManager:
         with cls._create_lock:
@@ -65,22 +87,21 @@ class LoggingManager:
         self.lock = threading.RLock()
         #: get_logger's registry: name -> facade logger (kept in step with the levels).
         self.loggers = {}
-        self._config: LogConfig | None = None
-        self._handler_ids: list[int] = []
-        self._generation = 0
-        self._table = LevelTable(0)
+        self._state = _UNCONFIGURED
+        self._handlers: dict[_Destination, tuple[int, int]] = {}  # -> (loguru id, serial)
+        self._files: dict[str, RotatingFile] = {}
+        self._serials = itertools.count(1)
         self._stdlib = StdlibRouting()
         self._removed_default = False
-        self._patched = False
 
     @property
     def config(self) -> LogConfig | None:
         """The active configuration (a validated copy), or ``None`` before configuring."""
-        return self._config
+        return self._state.config
 
     def level_for(self, name: str) -> int:
         """The minimum level a record of logger ``name`` needs to be written (0: any)."""
-        return self._table.effective(name)
+        return self._state.table.effective(name)
 
     def configure(self, config: LogConfig) -> LogConfig:
         """Replace the active configuration with ``config``; returns the copy in use.
@@ -95,21 +116,41 @@ class LoggingManager:
             {name: level_no(level) for name, level in config.component_levels.items()},
         )
         with self.lock:
-            generation = self._generation + 1
-            new_ids = self._add_sinks(config, table, self._filter(generation, table))
-            if not self._patched:
-                _loguru.configure(patcher=self._stamp)
-                self._patched = True
-            self._generation = generation
-            old_ids, self._handler_ids = self._handler_ids, new_ids
-            for handler_id in old_ids:
-                self._remove(handler_id)
+            directory, wanted = self._destinations(config)
+            for destination, sink in wanted.items():
+                if destination not in self._handlers:
+                    self._handlers[destination] = self._add(destination, sink)
+            text = text_layout(config.template)
+            self._state = _State(
+                config,
+                table,
+                console=text,
+                files=json_layout if config.json_output else text,
+                active=frozenset(self._handlers[d][1] for d in wanted),
+                directory=directory,
+            )
+            self._drop(set(self._handlers) - set(wanted))
             if not self._removed_default:  # loguru's own stderr sink would double the console
-                self._removed_default = self._remove(0) or True
-            self._config, self._table = config, table
+                self._removed_default = True
+                _remove(0)
             self._stdlib.install(table.level, table.components)
             self._refresh_loggers()
         return config
+
+    def set_level(self, name: str, level: str | int) -> None:
+        """Set the level of logger ``name`` and its children (a component level)."""
+        level = parse_level(level, f"{name}.setLevel level")
+        with self.lock:
+            config, directory = self._state.config, self._state.directory
+            if config is None:
+                raise RuntimeError("setLevel() needs a configured system: call auto_configure()")
+            self.configure(
+                dataclasses.replace(
+                    config,
+                    component_levels={**config.component_levels, name: level},
+                    log_dir=directory or config.log_dir,  # where the files already are
+                )
+            )
 
     def reset(self) -> None:
         """Undo ``configure``: remove alonechat's sinks and the stdlib routing.
@@ -117,101 +158,95 @@ class LoggingManager:
         loguru's default stderr sink, removed by the first ``configure``, is not re-added.
         """
         with self.lock:
-            for handler_id in self._handler_ids:
-                self._remove(handler_id)
-            self._handler_ids = []
+            self._state = _UNCONFIGURED
+            self._drop(set(self._handlers))
             self._stdlib.uninstall()
-            self._config, self._table = None, LevelTable(0)
             self._refresh_loggers()
 
     def _refresh_loggers(self) -> None:
         for facade in self.loggers.values():
-            facade._level = self._table.effective(facade.name)
+            facade._level = self._state.table.effective(facade.name)
 
-    def _stamp(self, record: Record) -> None:
-        record[_GENERATION] = self._generation  # type: ignore[literal-required]
-
-    @staticmethod
-    def _filter(generation: int, table: LevelTable) -> Callable[[dict[str, Any]], bool]:
-        effective = table.effective
-        if not table.components:
-            return lambda record: record.get(_GENERATION, generation) == generation
-        return lambda record: (
-            record.get(_GENERATION, generation) == generation
-            and record["level"].no >= effective(record["name"])
-        )
-
-    @staticmethod
-    def _remove(handler_id: int) -> bool:
-        try:
-            _loguru.remove(handler_id)
-        except ValueError:  # already removed by someone else
-            return False
-        return True
-
-    def _add_sinks(
-        self, config: LogConfig, table: LevelTable, accept: Callable[[dict[str, Any]], bool]
-    ) -> list[int]:
-        template = text_template(
-            config.format_string or DETAILED_FORMAT, config.date_format, "LogConfig.format_string"
-        )
-        text = text_format(template)
-        self._check_markup(text)
-        common: dict[str, Any] = {
-            "filter": accept,
-            "enqueue": config.enqueue,
-            "backtrace": False,
-            "diagnose": config.diagnose,
-        }
-        sinks: list[dict[str, Any]] = []
+    def _destinations(self, config: LogConfig) -> tuple[Path | None, dict[_Destination, Writable]]:
+        """The destinations ``config`` asks for, with their sinks (directories and files are
+        created here; one that cannot be is reported and left out)."""
+        wanted: dict[_Destination, Writable] = {}
+        options = {"enqueue": config.enqueue, "diagnose": config.diagnose}
         if config.console_output:
             colorize = config.colorize
             if colorize is None:
                 colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
-            sinks.append(
-                {
-                    "sink": sys.stderr,
-                    "level": table.minimum,
-                    "format": text,
-                    "colorize": colorize,
-                    **common,
-                }
-            )
-        if config.file_output:
-            try:
-                directory = ensure_directory(config.log_dir, config.dir_mode)
-            except OSError as exc:
-                _warn(
-                    f"cannot write log files to LogConfig.log_dir={str(config.log_dir)!r} "
-                    f"({exc}); file logging is off, console output continues"
-                )
-            else:
-                layout = json_format if config.json_output else text
-                for filename, level in ((MAIN_LOG, table.minimum), (ERROR_LOG, ERROR)):
-                    options = file_sink_options(
-                        directory / filename,
-                        max_bytes=config.max_bytes,
-                        backup_count=config.backup_count,
-                        file_mode=config.file_mode,
-                    )
-                    sinks.append(
-                        {**options, "level": max(level, table.minimum), "format": layout, **common}
-                    )
-        ids: list[int] = []
-        for sink in sinks:
-            try:
-                ids.append(_loguru.add(**sink))
-            except OSError as exc:
-                _warn(f"cannot open {sink['sink']} ({exc}); that file is not written")
-        return ids
-
-    @staticmethod
-    def _check_markup(layout: Any) -> None:
-        """Let loguru parse the color markup, on a sink no record reaches, before files open."""
+            console = _Destination("stderr", 0, colorize, stream=id(sys.stderr), **options)
+            wanted[console] = sys.stderr
+        if not config.file_output:
+            return None, wanted
         try:
-            _loguru.remove(_loguru.add(lambda _: None, format=layout, level=sys.maxsize))
-        except ValueError as exc:
-            raise ValueError(f"LogConfig.format_string: {exc}") from None
+            directory = ensure_directory(config.log_dir, config.dir_mode)
+        except OSError as exc:
+            warn(
+                f"cannot write log files to LogConfig.log_dir={str(config.log_dir)!r} "
+                f"({exc}); file logging is off, console output continues"
+            )
+            return None, wanted
+        for filename, minimum in ((MAIN_LOG, 0), (ERROR_LOG, ERROR)):
+            path = str(directory / filename)
+            settings = {
+                "max_bytes": config.max_bytes,
+                "backup_count": config.backup_count,
+                "file_mode": config.file_mode,
+            }
+            try:
+                file = self._files.get(path)
+                if file is None:
+                    file = self._files[path] = RotatingFile(Path(path), **settings)
+                else:
+                    file.configure(**settings)
+            except OSError as exc:
+                warn(f"cannot open {path} ({exc}); that file is not written")
+                continue
+            wanted[_Destination(path, minimum, False, **options)] = file
+        return directory, wanted
+
+    def _add(self, destination: _Destination, sink: Writable) -> tuple[int, int]:
+        serial = next(self._serials)
+        layout_of: Callable[[_State], Layout] = (
+            (lambda state: state.console)
+            if destination.target == "stderr"
+            else (lambda state: state.files)
+        )
+
+        def accept(record: Any) -> bool:
+            state = self._state
+            return serial in state.active and record["level"].no >= state.table.effective(
+                record["name"]
+            )
+
+        def layout(record: Any) -> str:
+            return layout_of(self._state)(record)
+
+        handler_id = _loguru.add(
+            QueuedWriter(sink) if destination.enqueue else sink,
+            level=destination.minimum,
+            format=layout,
+            filter=accept,
+            colorize=destination.colorize,
+            backtrace=False,
+            diagnose=destination.diagnose,
+        )
+        return handler_id, serial
+
+    def _drop(self, destinations: set[_Destination]) -> None:
+        """Remove the handlers of ``destinations`` and close files no handler uses."""
+        for destination in destinations:
+            _remove(self._handlers.pop(destination)[0])
+        in_use = {d.target for d in self._handlers}
+        for path in [p for p in self._files if p not in in_use]:
+            self._files.pop(path).stop()
+
+
+def _remove(handler_id: int) -> None:
+    with contextlib.suppress(ValueError):  # already removed by someone else
+        _loguru.remove(handler_id)
 
 
 def configure_logging(config: LogConfig | None = None) -> LogConfig:

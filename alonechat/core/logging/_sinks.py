@@ -1,21 +1,32 @@
-"""File sinks: the log directory, size rotation to ``.1..N`` backups, file permissions.
+"""Sinks: the log directory, rotating log files, and the background writer.
 
-loguru's file sink does the writing and the rotating; alonechat gives it three callables:
-``rotation`` (when to rotate), ``compression`` (which loguru calls with the file it just
-rotated away, used here to shift backups to stdlib's ``name.1`` .. ``name.N`` layout) and
-``opener`` (the permissions of a new file).
+loguru formats and dispatches every record; these objects are what it writes to (loguru
+accepts any object with a ``write`` method). loguru's own file sink names backups with
+timestamps and cannot be shared between handlers or processes, so the files are written
+here: one :class:`RotatingFile` per path, shared by every handler writing that path.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
-from collections.abc import Callable
+import queue
+import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
+
+from ._report import warn
 
 MAIN_LOG = "alonechat.log"
 ERROR_LOG = "alonechat_errors.log"
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+class Writable(Protocol):
+    """Anything a record can be written to."""
+
+    def write(self, message: str) -> Any: ...
 
 
 def ensure_directory(path: str | os.PathLike[str], mode: int) -> Path:
@@ -34,74 +45,130 @@ def ensure_directory(path: str | os.PathLike[str], mode: int) -> Path:
     return directory
 
 
-def opener(mode: int) -> Callable[[str, int], int]:
-    """An ``open(opener=...)`` that gives log files ``mode`` whatever the umask."""
+class RotatingFile:
+    """A log file that rotates by size to ``path.1`` (newest) .. ``path.N``.
 
-    def open_log(path: str, flags: int) -> int:
-        fd = os.open(path, flags, mode)
-        with contextlib.suppress(OSError):  # a file owned by another user keeps its mode
-            os.fchmod(fd, mode)
-        return fd
+    Each record is one ``write`` on a file opened with ``O_APPEND``. A file rotates before a
+    record would push it past ``max_bytes`` (a larger record goes alone into a file), so no
+    record is split between files; the oldest backup is dropped; with ``backup_count`` 0 the
+    full file is discarded. New files get ``file_mode`` whatever the umask.
 
-    return open_log
-
-
-class SizeRotation:
-    """loguru ``rotation`` callable: rotate before a record would push a file past the limit.
-
-    The size is tracked in memory (one ``fstat`` per opened file) instead of loguru's
-    seek-and-tell on every record. A record larger than the limit goes alone into a file;
-    an empty file is never rotated.
+    When a write fails (a full disk, a deleted directory), one warning goes to stderr, the
+    record is dropped, and the next record tries again (reopening the file): the application
+    is never interrupted.
     """
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._file: IO[str] | None = None
+    encoding = "utf-8"  # tells loguru which characters tracebacks may use
+
+    def __init__(self, path: Path, *, max_bytes: int, backup_count: int, file_mode: int) -> None:
+        self.path = str(path)
+        self._lock = threading.Lock()
+        self._fd: int | None = None
         self._size = 0
+        self._failing = False
+        self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
+        with self._lock:
+            self._open()  # a bad path fails now, at configuration time
 
-    def __call__(self, message: str, file: IO[str]) -> bool:
-        if file is not self._file:
-            self._file = file
-            file.flush()
-            self._size = os.fstat(file.fileno()).st_size
-        size = len(message) if message.isascii() else len(message.encode("utf-8", "replace"))
-        if self._size and self._size + size > self.max_bytes:
-            self._size = 0
-            return True
-        self._size += size
-        return False
+    def configure(self, *, max_bytes: int, backup_count: int, file_mode: int) -> None:
+        """Change the rotation settings of an open file."""
+        with self._lock:
+            self.max_bytes, self.backup_count, self.file_mode = max_bytes, backup_count, file_mode
+
+    def write(self, message: str) -> None:
+        """Append one formatted record."""
+        data = message.encode("utf-8", "backslashreplace")
+        with self._lock:
+            try:
+                if self._fd is None:
+                    self._open()
+                if self._size and self._size + len(data) > self.max_bytes:
+                    self._rotate()
+                self._write(data)
+            except OSError as exc:
+                self._close()
+                if not self._failing:
+                    self._failing = True
+                    warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
+                return
+        if self._failing:
+            self._failing = False
+            warn(f"writing {self.path} again")
+
+    def stop(self) -> None:
+        """Close the file (loguru calls this when its handler is removed); a later write
+        reopens it."""
+        with self._lock:
+            self._close()
+
+    def _write(self, data: bytes) -> None:
+        assert self._fd is not None
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self._size += len(data)
+
+    def _open(self) -> None:
+        fd = os.open(self.path, _FLAGS, self.file_mode)
+        with contextlib.suppress(OSError):  # a file owned by another user keeps its mode
+            os.fchmod(fd, self.file_mode)
+        self._fd, self._size = fd, os.fstat(fd).st_size
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def _rotate(self) -> None:
+        self._close()
+        if self.backup_count == 0:
+            os.remove(self.path)
+        else:
+            for index in range(self.backup_count - 1, 0, -1):
+                older = f"{self.path}.{index}"
+                if os.path.exists(older):
+                    os.replace(older, f"{self.path}.{index + 1}")
+            os.replace(self.path, f"{self.path}.1")
+        self._open()
 
 
-class BackupShifter:
-    """loguru ``compression`` callable that names backups ``path.1`` (newest) .. ``path.N``.
+class QueuedWriter:
+    """Writes records to ``target`` from a background thread (``LogConfig.enqueue``).
 
-    With ``backup_count`` 0 the rotated file is deleted; the oldest backup is overwritten.
+    The caller only puts the formatted record on a queue (nothing is pickled, so any
+    ``extra`` value works). ``stop`` (loguru calls it when the handler is removed, and at
+    interpreter exit) writes everything still queued, waiting at most ``timeout`` seconds
+    so that a stuck sink cannot hang shutdown.
     """
 
-    def __init__(self, path: str | os.PathLike[str], backup_count: int) -> None:
-        self.path = os.path.abspath(path)
-        self.backup_count = backup_count
+    def __init__(self, target: Writable, timeout: float = 5.0) -> None:
+        self.target = target
+        self.encoding = getattr(target, "encoding", "utf-8")
+        self._timeout = timeout
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="alonechat-writer", daemon=True)
+        self._thread.start()
+        atexit.register(self.stop)
 
-    def __call__(self, rotated: str) -> None:
-        if self.backup_count == 0:
-            os.remove(rotated)
-            return
-        for index in range(self.backup_count - 1, 0, -1):
-            older = f"{self.path}.{index}"
-            if os.path.exists(older):
-                os.replace(older, f"{self.path}.{index + 1}")
-        os.replace(rotated, f"{self.path}.1")
+    def write(self, message: str) -> None:
+        """Queue one formatted record."""
+        self._queue.put(message)
 
+    def stop(self) -> None:
+        """Write what is queued (bounded wait), then end the thread."""
+        atexit.unregister(self.stop)
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(self._timeout)
+            if self._thread.is_alive():
+                warn(f"gave up waiting for queued records after {self._timeout:g}s")
 
-def file_sink_options(
-    path: Path, *, max_bytes: int, backup_count: int, file_mode: int
-) -> dict[str, Any]:
-    """Keyword arguments for ``loguru.logger.add`` writing one rotating log file."""
-    return {
-        "sink": str(path),
-        "rotation": SizeRotation(max_bytes),
-        "compression": BackupShifter(path, backup_count),
-        "opener": opener(file_mode),
-        "encoding": "utf-8",
-        "colorize": False,
-    }
+    def _run(self) -> None:
+        flush = getattr(self.target, "flush", None)
+        while (message := self._queue.get()) is not None:
+            try:
+                self.target.write(message)
+                if flush is not None:
+                    flush()
+            except Exception as exc:  # the writer thread must survive a failing sink
+                warn(f"a queued record could not be written: {exc!r}")

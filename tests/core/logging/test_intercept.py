@@ -177,3 +177,21 @@ def test_uvicorn_records_go_through_once(configure: Configure, log_dir: Path) ->
     assert access[0]["client_addr"].startswith("127.0.0.1:")
     assert all("color_message" not in r for r in got)
     assert len({(r["time"], r["message"]) for r in got}) == len(got), "a line came twice"
+
+
+def test_basic_config_handlers_are_taken_over_and_given_back(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Migration Guide's old basicConfig handler does not print stdlib records twice."""
+    root = logging.getLogger()
+    old_handler = logging.StreamHandler(sys.stderr)
+    root.addHandler(old_handler)
+    try:
+        configure(json_output=True)
+        logging.getLogger("lib").warning("once")
+        assert "once" not in capsys.readouterr().err
+        assert [r["message"] for r in records(log_dir)] == ["once"]
+        reset_logging()
+        assert old_handler in root.handlers
+    finally:
+        root.removeHandler(old_handler)

@@ -297,3 +297,27 @@ def test_configure_sees_loggers_made_before_it(log_dir: Path) -> None:
     logger.warning("dropped")
     logger.error("kept")
     assert [line.rsplit("| ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")] == ["kept"]
+
+
+def test_stack_info_deeper_than_the_stack_is_clamped(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    get_logger("deep").info("deep", stack_info=True, stacklevel=10_000)
+    (record,) = records(log_dir)
+    assert record["message"].startswith("deep\nStack (most recent call last):")
+    outermost = sys._getframe()
+    while outermost.f_back is not None:
+        outermost = outermost.f_back
+    assert record["function"] == outermost.f_code.co_name  # as stdlib: the outermost frame
+
+
+def test_custom_level_names_match_stdlib(configure: Configure, log_dir: Path) -> None:
+    import logging
+
+    configure(level=1, json_output=True)
+    logging.addLevelName(25, "NOTICE")
+    try:
+        get_logger("custom").log(25, "via facade")
+        logging.getLogger("custom").log(25, "via stdlib")
+    finally:
+        del logging._levelToName[25], logging._nameToLevel["NOTICE"]
+    assert [r["level"] for r in records(log_dir)] == ["NOTICE", "NOTICE"]

@@ -60,28 +60,27 @@ def test_reconfiguring_moves_to_the_new_directory(configure: Configure, tmp_path
 
 
 def test_reconfiguring_while_threads_log(configure: Configure, log_dir: Path) -> None:
-    """Records logged during reconfigurations are written once each, never twice."""
-    configure(format_string="%(message)s")
-    stop = threading.Event()
+    """Records logged during reconfigurations are written once each: none lost, none doubled."""
+    configure(format_string="%(message)s", max_bytes=20_000, backup_count=50)
 
     def writer(tag: int) -> None:
         logger = get_logger(f"thread{tag}")
-        for index in range(2000):
+        for index in range(3000):
             logger.info("%d-%d", tag, index)
-        stop.set()
 
     threads = [threading.Thread(target=writer, args=(tag,)) for tag in range(4)]
     for thread in threads:
         thread.start()
     swaps = 0
-    while not stop.is_set() or swaps < 5:
-        configure(format_string="%(message)s")
+    while any(thread.is_alive() for thread in threads) or swaps < 5:
+        level = "DEBUG" if swaps % 2 else "INFO"  # a real change each time
+        configure(format_string="%(message)s", max_bytes=20_000, backup_count=50, level=level)
         swaps += 1
     for thread in threads:
         thread.join()
-    lines = read_lines(log_dir / "alonechat.log")
-    assert len(lines) == len(set(lines)), "a record was written twice"
-    assert len(lines) >= 8000 - 4 * swaps  # at most a swap-sized gap, documented
+    lines = [line for path in log_dir.glob("alonechat.log*") for line in read_lines(path)]
+    assert sorted(lines) == sorted(f"{t}-{i}" for t in range(4) for i in range(3000))
+    assert len(list(log_dir.glob("alonechat.log.*"))) > 1  # it rotated while swapping
 
 
 def test_console_lines_are_not_doubled_by_loguru_default_sink(
@@ -305,3 +304,56 @@ def test_a_failing_sink_never_raises_into_the_caller(
         loguru_logger.remove(handler_id)
     assert read_lines(log_dir / "alonechat.log") == ["still logged to the file"]
     assert "No space left on device" in capsys.readouterr().err
+
+
+def test_enqueued_records_with_unpicklable_extra(configure: Configure, log_dir: Path) -> None:
+    """The background writer never pickles: a lock or a generator in extra is fine."""
+    configure(enqueue=True, json_output=True)
+    get_logger("queued").info("odd extra", extra={"lock": threading.Lock(), "gen": iter(())})
+    reset_logging()
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["lock"].startswith("<unlocked _thread.lock")
+    assert record["gen"].startswith("<tuple_iterator")
+
+
+def test_a_users_loguru_patcher_is_kept(configure: Configure, log_dir: Path) -> None:
+    loguru_logger.configure(patcher=lambda record: record["extra"].update(app="chat"))
+    try:
+        configure(format_string="%(app)s %(message)s")
+        get_logger("patched").info("hello")
+    finally:
+        loguru_logger.configure(patcher=lambda record: None)
+    assert read_lines(log_dir / "alonechat.log") == ["chat hello"]
+
+
+def test_set_level_keeps_the_files_where_they_are(
+    configure: Configure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(log_dir="relative-logs", format_string="%(message)s", level="INFO")
+    get_logger("moved").info("one")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    get_logger("moved").setLevel("DEBUG")
+    get_logger("moved").debug("two")
+    assert read_lines(tmp_path / "relative-logs" / "alonechat.log") == ["one", "two"]
+    assert not (tmp_path / "elsewhere" / "relative-logs").exists()
+
+
+def test_a_full_disk_warns_once_and_logging_goes_on(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Writing fails with ENOSPC (/dev/full): one warning, console goes on, files resume."""
+    log_dir.mkdir()
+    (log_dir / "alonechat.log").symlink_to("/dev/full")
+    configure(console_output=True, format_string="%(message)s")
+    logger = get_logger("disk")
+    for index in range(3):
+        logger.info("while full %d", index)
+    (log_dir / "alonechat.log").unlink()  # space again: the next record reopens the file
+    logger.info("after")
+    err = capsys.readouterr().err
+    assert err.count("No space left on device") == 1
+    assert "records are dropped until it works" in err
+    assert "writing " in err
+    assert err.count("while full") == 3  # the console kept going
+    assert read_lines(log_dir / "alonechat.log") == ["after"]

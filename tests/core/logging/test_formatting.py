@@ -1,0 +1,115 @@
+"""Format strings in both notations, missing fields, and JSON that never breaks."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from alonechat.core.logging import LogConfig, get_logger
+from alonechat.core.logging._formatting import render_message
+from tests.helpers import read_json, read_lines
+
+Configure = Callable[..., LogConfig]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "with_field", "without_field"),
+    [
+        ("%(message)s dur=%(duration).3f", "x dur=0.123", "x dur=-"),
+        ("%(message)s n=%(count)05d", "x n=00007", "x n=-"),
+        ("%(message)s [%(request_id)-6s]", "x [r-1   ]", "x [-     ]"),
+        ("{message} {extra[request_id]}", "x r-1", "x -"),
+    ],
+)
+def test_missing_fields_render_as_a_dash_whatever_the_spec(
+    configure: Configure, log_dir: Path, fmt: str, with_field: str, without_field: str
+) -> None:
+    configure(format_string=fmt)
+    get_logger("f").info("x", extra={"duration": 0.1234, "count": 7, "request_id": "r-1"})
+    get_logger("f").info("x")
+    assert read_lines(log_dir / "alonechat.log") == [with_field, without_field]
+
+
+def test_computed_stdlib_attributes(configure: Configure, log_dir: Path) -> None:
+    before = time.time()
+    configure(format_string="%(created)f|%(msecs)03d|%(relativeCreated)d|%(levelno)s|%(message)s")
+    get_logger("f").warning("w")
+    created, msecs, relative, levelno, message = read_lines(log_dir / "alonechat.log")[0].split("|")
+    assert before - 1 < float(created) < time.time() + 1
+    assert "." in created
+    assert 0 <= int(msecs) < 1000
+    assert int(relative) >= 0
+    assert (levelno, message) == ("30", "w")
+
+
+def test_stdlib_padding_and_percent(configure: Configure, log_dir: Path) -> None:
+    configure(format_string="[%(levelname)8s][%(levelname)-8s][%(lineno)4d] 100%% %(message)s")
+    get_logger("f").info("m")
+    line = read_lines(log_dir / "alonechat.log")[0]
+    assert line.startswith("[    INFO][INFO    ][")
+    assert line.endswith("] 100% m")
+
+
+def test_json_one_odd_value_leaves_the_others_intact(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+
+    class BadStr:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+    class BadError(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no str either")
+
+    get_logger("j").error(
+        "odd",
+        exc_info=BadError(),
+        extra={
+            "request_id": "req-1",
+            "count": 3,
+            "tags": {("a",): 1},
+            "bad": BadStr(),
+            "nan": math.nan,
+            "when": datetime(2026, 1, 2, 3, 4, 5),
+        },
+    )
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert (record["request_id"], record["count"]) == ("req-1", 3)
+    assert record["tags"] == "{('a',): 1}"
+    assert record["bad"] == "<unprintable BadStr>"
+    assert record["nan"] == "nan"
+    assert record["when"] == "2026-01-02 03:04:05"
+    assert record["exc_message"] == "<unprintable BadError>"
+    text = (log_dir / "alonechat.log").read_text()
+    assert "NaN" not in text
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard {name}"))
+
+
+@pytest.mark.parametrize(
+    ("msg", "args", "expected"),
+    [
+        ("plain", (), "plain"),
+        ("%s-%s", (1, 2), "1-2"),
+        ("%(a)s", ({"a": 1},), "1"),
+        ("{0} %s", ("x",), "{0} x"),
+        ("100%", (), "100%"),
+        (42, (), "42"),
+    ],
+)
+def test_render_message(msg: object, args: tuple[object, ...], expected: str) -> None:
+    assert render_message(msg, args) == expected
+
+
+def test_render_message_with_unprintable_args() -> None:
+    class BadRepr:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    rendered = render_message("%d", (BadRepr(),))
+    assert rendered.startswith("%d [alonechat: message does not fit its args <unprintable tuple>")

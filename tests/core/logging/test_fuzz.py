@@ -1,0 +1,79 @@
+"""Property-based: any config is refused clearly or works; any message is written and parses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alonechat.core.logging import LogConfig, configure_logging, get_logger, reset_logging
+
+ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
+)
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(
+    level=st.one_of(ANY, st.sampled_from(["debug", "WARN", "fatal", "Info", 10, 55])),
+    max_bytes=ANY,
+    backup_count=ANY,
+    format_string=st.one_of(st.none(), st.text(max_size=30), st.just("%(message)s %(x)d")),
+    component_levels=st.one_of(ANY, st.dictionaries(st.text(max_size=8), ANY, max_size=2)),
+)
+def test_config_is_refused_clearly_or_works(
+    level: object,
+    max_bytes: object,
+    backup_count: object,
+    format_string: object,
+    component_levels: object,
+) -> None:
+    try:
+        config = LogConfig(
+            level=level,  # type: ignore[arg-type]
+            max_bytes=max_bytes,  # type: ignore[arg-type]
+            backup_count=backup_count,  # type: ignore[arg-type]
+            format_string=format_string,  # type: ignore[arg-type]
+            component_levels=component_levels,  # type: ignore[arg-type]
+            console_output=False,
+            file_output=False,
+        )
+    except ValueError as exc:
+        message = str(exc)
+        config = None
+    if config is None:
+        assert message.startswith("LogConfig.")
+        return
+    configure_logging(config)
+    get_logger("fuzz").critical("still works")
+
+
+@FUZZ
+@given(
+    message=st.text(),
+    args=st.lists(st.one_of(st.text(), st.integers(), st.floats()), max_size=3),
+    extra=st.dictionaries(st.text(min_size=1, max_size=10), ANY, max_size=4),
+)
+def test_any_message_is_written_as_one_parseable_line(
+    tmp_path_factory: object, message: str, args: list[object], extra: dict[str, object]
+) -> None:
+    log_dir = Path(tmp_path_factory.mktemp("fuzz"))  # type: ignore[attr-defined]
+    configure_logging(LogConfig(log_dir=log_dir, console_output=False, json_output=True))
+    try:
+        get_logger("fuzz").warning(message, *args, extra=extra)
+    finally:
+        reset_logging()
+    lines = (log_dir / "alonechat.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["level"] == "WARNING"
+    if not args:
+        assert record["message"] == message
