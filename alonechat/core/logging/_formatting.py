@@ -232,8 +232,9 @@ def _safe_repr(value: object) -> str:
         return f"<unprintable {type(value).__name__}>"
 
 
-def _dumps(data: object) -> str:
-    return json.dumps(data, default=_safe_str, separators=(",", ":"), allow_nan=False)
+_ENCODER = json.JSONEncoder(default=_safe_str, separators=(",", ":"), allow_nan=False)
+_dumps = _ENCODER.encode
+_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 def _jsonable(value: object) -> object:
@@ -258,20 +259,16 @@ def json_line(record: Mapping[str, Any]) -> str:
     A value JSON cannot encode is written as ``str(value)``; a container it cannot encode
     (or NaN, infinity) as ``repr(value)``, one field at a time.
     """
-    data: dict[str, Any] = {
-        "time": record["time"].isoformat(),
-        "level": record["level"].name,
-        "logger": record["name"],
-        "message": record["message"],
-        "module": record["module"],
-        "function": record["function"],
-        "line": record["line"],
-        "file": record["file"].path,
-        "process": record["process"].id,
-        "thread": record["thread"].name,
-    }
-    extra = {f"extra_{k}" if k in _JSON_RESERVED else k: v for k, v in record["extra"].items()}
-    data.update(extra)
+    name = record["name"]
+    head = (
+        f'{{"time":"{record["time"].isoformat()}","level":{_string(record["level"].name)},'
+        f'"logger":{"null" if name is None else _string(name)},'
+        f'"message":{_string(record["message"])},"module":{_string(record["module"])},'
+        f'"function":{_string(record["function"])},"line":{int(record["line"])},'
+        f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
+        f'"thread":{_string(str(record["thread"].name))}'
+    )
+    data = {f"extra_{k}" if k in _JSON_RESERVED else k: v for k, v in record["extra"].items()}
     exception = record["exception"]
     if exception is not None and exception[0] is not None:
         type_, value, tb = exception
@@ -281,11 +278,13 @@ def json_line(record: Mapping[str, Any]) -> str:
             data["exc_traceback"] = "".join(traceback.format_exception(type_, value, tb))
         except Exception as exc:  # pragma: no cover - traceback itself failed
             data["exc_traceback"] = f"<traceback unavailable: {_safe_repr(exc)}>"
+    if not data:
+        return head + "}"
     try:
-        return _dumps(data)
+        tail = _dumps(data)
     except (TypeError, ValueError, RecursionError):
-        data.update({key: _jsonable(value) for key, value in extra.items()})
-        return _dumps(data)
+        tail = _dumps({key: _jsonable(value) for key, value in data.items()})
+    return f"{head},{tail[1:]}"
 
 
 def json_layout(record: dict[str, Any]) -> str:

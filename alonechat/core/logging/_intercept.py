@@ -3,44 +3,38 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from loguru import logger as _loguru
 
+from ._caller import Caller
+from ._deferred import Deferred
 from ._formatting import render_message
 from ._levels import loguru_level
 from ._redact import safe_path
 
 # LogRecord attributes that are not user ``extra`` fields. uvicorn's ANSI ``color_message``
 # duplicates the message with escape codes, so it never reaches a sink.
-_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message",
-    "asctime",
-    "taskName",
-    "color_message",
-}
+_PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
+_STANDARD_ATTRS = frozenset(_PLAIN_RECORD) | {"message", "asctime", "taskName", "color_message"}
 # Key set on loguru records that came from a stdlib logger (see testing.forward_to).
 FROM_STDLIB = "_alonechat_stdlib"
 # Loggers whose %-args are worth keeping as named fields (uvicorn's access line).
 _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
     "uvicorn.access": ("client_addr", "method", "path", "http_version", "status_code"),
 }
+# Frames from emit() up to the code that called logger.info(...): Handler.handle,
+# Logger.callHandlers, Logger.handle, Logger._log, Logger.info.
+_CALLER = 6
 
 
-def _from_stdlib(source: logging.LogRecord, record: dict[str, Any]) -> None:
-    """loguru patcher: the record's name and caller are the stdlib record's own."""
+def _named(name: str, record: dict[str, Any]) -> None:
+    """loguru patcher: the record's name is its stdlib logger's."""
     record[FROM_STDLIB] = True
-    record["name"] = source.name
-    record["function"] = source.funcName
-    record["line"] = source.lineno
-    record["module"] = source.module
-    record["file"] = type(record["file"])(source.filename, source.pathname)
-    if source.thread is not None:
-        record["thread"] = type(record["thread"])(source.thread, source.threadName)
-    if source.process is not None:
-        record["process"] = type(record["process"])(source.process, source.processName)
+    record["name"] = name
 
 
 class InterceptHandler(logging.Handler):
@@ -51,27 +45,82 @@ class InterceptHandler(logging.Handler):
     of the code that logged it. A message whose %-args do not fit is written with a marker.
     """
 
+    #: Set by the manager when ``LogConfig.enqueue`` is on: records are written from there.
+    deferred: Deferred | None = None
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        super().__init__(level)
+        # stdlib logger name -> (loguru logger named so, the same with the caller's depth)
+        self._loggers: dict[str, tuple[Any, Any]] = {}
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            args = record.args
-            fields = {key: record.__dict__[key] for key in record.__dict__.keys() - _STANDARD_ATTRS}
-            names = _STRUCTURED_ARGS.get(record.name)
-            if names and isinstance(args, tuple) and len(args) == len(names):
-                named = dict(zip(names, args, strict=True))
-                if isinstance(named.get("path"), str):  # uvicorn's path carries the query
-                    named["path"] = safe_path(str(named["path"]))
-                    args = tuple(named.values())
-                fields.update(named)
+            cached = self._loggers.get(record.name)
+            if cached is None:
+                named = _loguru.patch(partial(_named, record.name))
+                cached = self._loggers[record.name] = (named, named.opt(depth=_CALLER))
+            named, at_caller = cached
+            args, attrs = record.args, record.__dict__
+            fields = None
+            if len(attrs) > len(_PLAIN_RECORD) or record.name in _STRUCTURED_ARGS:
+                fields = {key: attrs[key] for key in attrs.keys() - _STANDARD_ATTRS}
+                args = _structured(record, fields)
             message = render_message(record.msg, args)
             if record.stack_info:
                 message = f"{message}\n{record.stack_info}"
             exc_info = record.exc_info if record.exc_info and record.exc_info[0] else None
-            target = _loguru.patch(partial(_from_stdlib, record)).opt(exception=exc_info)
-            if fields:
-                target = target.bind(**fields)
-            target.log(loguru_level(record.levelno, record.levelname), message)
+            level = loguru_level(record.levelno, record.levelname)
+            deferred = self.deferred
+            if deferred is not None:
+                caller = Caller.of_record(record)
+                deferred.put(_write, named, caller, exc_info, fields, level, message)
+                return
+            try:  # the fast path: the caller is still on the stack, loguru finds it
+                frame = sys._getframe(_CALLER)
+            except ValueError:
+                frame = None
+            if (
+                frame is not None
+                and frame.f_lineno == record.lineno
+                and frame.f_code.co_filename == record.pathname
+            ):
+                target = (
+                    at_caller if exc_info is None else named.opt(depth=_CALLER, exception=exc_info)
+                )
+                if fields:
+                    target = target.bind(**fields)
+                target.log(level, message)
+            else:  # e.g. replayed by a QueueListener: the record says where it came from
+                _write(named, Caller.of_record(record), exc_info, fields, level, message)
         except Exception:
             self.handleError(record)
+
+
+def _write(
+    named: Any,
+    caller: Caller,
+    exc_info: Any,
+    fields: dict[str, Any] | None,
+    level: str | int,
+    message: str,
+) -> None:
+    """Hand one record to loguru as coming from ``caller``."""
+    target = named.patch(caller.apply).opt(exception=exc_info)
+    if fields:
+        target = target.bind(**fields)
+    target.log(level, message)
+
+
+def _structured(record: logging.LogRecord, fields: dict[str, Any]) -> Any:
+    """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields; returns the args."""
+    names, args = _STRUCTURED_ARGS.get(record.name), record.args
+    if names and isinstance(args, tuple) and len(args) == len(names):
+        named = dict(zip(names, args, strict=True))
+        if isinstance(named.get("path"), str):  # uvicorn's path carries the query string
+            named["path"] = safe_path(str(named["path"]))
+            args = tuple(named.values())
+        fields.update(named)
+    return args
 
 
 class StdlibRouting:
@@ -87,8 +136,14 @@ class StdlibRouting:
         self._taken: list[logging.Handler] = []
         self._levels: dict[str, int] = {}
 
-    def install(self, level: int, components: Mapping[str, int]) -> None:
-        """Route the root logger into loguru at ``level``; set the component loggers' levels."""
+    def install(
+        self, level: int, components: Mapping[str, int], deferred: Deferred | None = None
+    ) -> None:
+        """Route the root logger into loguru at ``level``; set the component loggers' levels.
+
+        With ``deferred``, intercepted records are written from its thread.
+        """
+        InterceptHandler.deferred = deferred
         root = logging.getLogger()
         if self._root_level is None:
             self._root_level = root.level
@@ -107,6 +162,7 @@ class StdlibRouting:
 
     def uninstall(self) -> None:
         """Remove every InterceptHandler from the root logger and restore the levels."""
+        InterceptHandler.deferred = None
         root = logging.getLogger()
         for intercept in [h for h in root.handlers if isinstance(h, InterceptHandler)]:
             root.removeHandler(intercept)

@@ -18,7 +18,9 @@ LEVELS: dict[str, int] = {
     "CRITICAL": CRITICAL,
 }
 _ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
-_NAMES = {no: name for name, no in LEVELS.items()}
+#: The standard levels' names, by number.
+LEVEL_NAMES = {no: name for name, no in LEVELS.items()}
+_NAMES = LEVEL_NAMES
 ALLOWED = "DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL (or FATAL), any case, or an int >= 0"
 
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from loguru import logger as _loguru
 
+from ._caller import Caller
+from ._deferred import Deferred
 from ._formatting import render_message
-from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, loguru_level
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, LEVEL_NAMES, WARNING, loguru_level
 from ._manager import LoggingManager
 from ._report import warn
 
@@ -54,11 +56,12 @@ class Logger:
     Records carry the caller's module, function, file and line. A logging call never raises.
     """
 
-    __slots__ = ("_level", "_loguru", "_plain", "name")
+    __slots__ = ("_deferred", "_level", "_loguru", "_plain", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._level = _manager.level_for(name)
+        self._deferred: Deferred | None = _manager.deferred
         self._loguru: LoguruLogger = _loguru.patch(partial(_rename, name))
         self._plain = self._loguru.opt(depth=_DEPTH)
 
@@ -194,8 +197,8 @@ class Logger:
     ) -> None:
         try:
             message = render_message(msg, args)
-            depth = _DEPTH
-            if stacklevel > 1 or stack_info:
+            depth, deferred = _DEPTH, self._deferred
+            if stacklevel > 1 or stack_info or deferred is not None:
                 frame = sys._getframe(2)  # the caller of the public method
                 for _ in range(stacklevel - 1):  # as stdlib: stop at the outermost frame
                     if frame.f_back is None:
@@ -205,14 +208,34 @@ class Logger:
                     stack = "".join(traceback.format_stack(frame)).rstrip("\n")
                     message = f"{message}\nStack (most recent call last):\n{stack}"
             exception = _exception(exc_info)
+            fields = {str(key): value for key, value in extra.items()} if extra else None
+            name = LEVEL_NAMES.get(level) or loguru_level(level, logging.getLevelName(level))
+            if deferred is not None:
+                caller = Caller.of_frame(frame)
+                deferred.put(self._write_later, caller, exception, fields, name, message)
+                return
             target = self._plain
             if exception is not None or depth != _DEPTH:
                 target = self._loguru.opt(depth=depth, exception=exception)
-            if extra:
-                target = target.bind(**{str(key): value for key, value in extra.items()})
-            target.log(loguru_level(level, logging.getLevelName(level)), message)
+            if fields:
+                target = target.bind(**fields)
+            target.log(name, message)
         except Exception as exc:
             warn(f"{self.name}: a logging call failed and was dropped: {exc!r}")
+
+    def _write_later(
+        self,
+        caller: Caller,
+        exception: BaseException | tuple[Any, Any, Any] | None,
+        fields: dict[str, object] | None,
+        level: str | int,
+        message: str,
+    ) -> None:
+        """Write a deferred record (on the writer thread) as logged by ``caller``."""
+        target = self._loguru.patch(caller.apply).opt(exception=exception)
+        if fields:
+            target = target.bind(**fields)
+        target.log(level, message)
 
 
 def get_logger(name: str | None = None) -> Logger:

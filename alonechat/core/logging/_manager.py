@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -14,18 +16,21 @@ from typing import Any, ClassVar, Protocol
 from loguru import logger as _loguru
 
 from ._config import PRESETS, LogConfig, resolve_environment
+from ._deferred import Deferred
 from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
 from ._levels import ERROR, LevelTable, level_no, parse_level
 from ._report import warn
-from ._sinks import ERROR_LOG, MAIN_LOG, QueuedWriter, RotatingFile, Writable, ensure_directory
+from ._sinks import ERROR_LOG, MAIN_LOG, RotatingFile, Writable, ensure_directory
 
 
 class LevelAware(Protocol):
-    """What the manager keeps in its logger registry: a name and a cached threshold."""
+    """What the manager keeps in its logger registry: a name, a cached threshold, and the
+    deferred writer when records are enqueued."""
 
     name: str
     _level: int
+    _deferred: Deferred | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +40,6 @@ class _Destination:
     target: str  # an absolute file path, or "stderr"
     minimum: int  # the destination's own floor: ERROR for the error log
     colorize: bool
-    enqueue: bool
     diagnose: bool
     stream: int = 0  # id(sys.stderr): a replaced stderr gets a new handler
 
@@ -93,6 +97,13 @@ class LoggingManager:
         self._serials = itertools.count(1)
         self._stdlib = StdlibRouting()
         self._removed_default = False
+        self._writer = Deferred()
+
+    @property
+    def deferred(self) -> Deferred | None:
+        """The background writer when ``LogConfig.enqueue`` is on, else None."""
+        config = self._state.config
+        return self._writer if config is not None and config.enqueue else None
 
     @property
     def config(self) -> LogConfig | None:
@@ -116,6 +127,7 @@ class LoggingManager:
             {name: level_no(level) for name, level in config.component_levels.items()},
         )
         with self.lock:
+            self._writer.flush()  # records queued so far are written as configured then
             directory, wanted = self._destinations(config)
             for destination, sink in wanted.items():
                 if destination not in self._handlers:
@@ -133,8 +145,9 @@ class LoggingManager:
             if not self._removed_default:  # loguru's own stderr sink would double the console
                 self._removed_default = True
                 _remove(0)
-            self._stdlib.install(table.level, table.components)
+            self._stdlib.install(table.level, table.components, self.deferred)
             self._refresh_loggers()
+            self._catch_sigterm(config.enqueue)
         return config
 
     def set_level(self, name: str, level: str | int) -> None:
@@ -158,20 +171,42 @@ class LoggingManager:
         loguru's default stderr sink, removed by the first ``configure``, is not re-added.
         """
         with self.lock:
+            self._writer.flush()
             self._state = _UNCONFIGURED
             self._drop(set(self._handlers))
             self._stdlib.uninstall()
             self._refresh_loggers()
+            self._catch_sigterm(False)
+
+    def _catch_sigterm(self, enqueue: bool) -> None:
+        """While records are enqueued, SIGTERM writes them before terminating as usual.
+
+        Only when nobody else handles SIGTERM (it is SIG_DFL) and from the main thread.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return
+        current = signal.getsignal(signal.SIGTERM)
+        if enqueue and current == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, self._flush_and_terminate)
+        elif not enqueue and current == self._flush_and_terminate:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def _flush_and_terminate(self, signum: int, frame: object) -> None:
+        self._writer.flush()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _refresh_loggers(self) -> None:
+        deferred = self.deferred
         for facade in self.loggers.values():
             facade._level = self._state.table.effective(facade.name)
+            facade._deferred = deferred
 
     def _destinations(self, config: LogConfig) -> tuple[Path | None, dict[_Destination, Writable]]:
         """The destinations ``config`` asks for, with their sinks (directories and files are
         created here; one that cannot be is reported and left out)."""
         wanted: dict[_Destination, Writable] = {}
-        options = {"enqueue": config.enqueue, "diagnose": config.diagnose}
+        options = {"diagnose": config.diagnose}
         if config.console_output:
             colorize = config.colorize
             if colorize is None:
@@ -225,7 +260,7 @@ class LoggingManager:
             return layout_of(self._state)(record)
 
         handler_id = _loguru.add(
-            QueuedWriter(sink) if destination.enqueue else sink,
+            sink,
             level=destination.minimum,
             format=layout,
             filter=accept,

@@ -1,4 +1,4 @@
-"""Sinks: the log directory, rotating log files, and the background writer.
+"""Sinks: the log directory and rotating log files.
 
 loguru formats and dispatches every record; these objects are what it writes to (loguru
 accepts any object with a ``write`` method). loguru's own file sink names backups with
@@ -8,11 +8,10 @@ here: one :class:`RotatingFile` per path, shared by every handler writing that p
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import queue
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,6 +62,7 @@ class RotatingFile:
     def __init__(self, path: Path, *, max_bytes: int, backup_count: int, file_mode: int) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
+        _FILES.add(self)
         self._fd: int | None = None
         self._size = 0
         self._failing = False
@@ -132,43 +132,16 @@ class RotatingFile:
         self._open()
 
 
-class QueuedWriter:
-    """Writes records to ``target`` from a background thread (``LogConfig.enqueue``).
+# fork() while another thread writes would leave the child a lock that nobody releases; the
+# child has one thread, so it gets fresh locks (as the stdlib's handlers do). Holding the
+# locks across fork() instead would deadlock against loguru's own handler locks.
+_FILES: weakref.WeakSet[RotatingFile] = weakref.WeakSet()
 
-    The caller only puts the formatted record on a queue (nothing is pickled, so any
-    ``extra`` value works). ``stop`` (loguru calls it when the handler is removed, and at
-    interpreter exit) writes everything still queued, waiting at most ``timeout`` seconds
-    so that a stuck sink cannot hang shutdown.
-    """
 
-    def __init__(self, target: Writable, timeout: float = 5.0) -> None:
-        self.target = target
-        self.encoding = getattr(target, "encoding", "utf-8")
-        self._timeout = timeout
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="alonechat-writer", daemon=True)
-        self._thread.start()
-        atexit.register(self.stop)
+def _fresh_locks_in_child() -> None:
+    for file in list(_FILES):
+        file._lock = threading.Lock()
 
-    def write(self, message: str) -> None:
-        """Queue one formatted record."""
-        self._queue.put(message)
 
-    def stop(self) -> None:
-        """Write what is queued (bounded wait), then end the thread."""
-        atexit.unregister(self.stop)
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(self._timeout)
-            if self._thread.is_alive():
-                warn(f"gave up waiting for queued records after {self._timeout:g}s")
-
-    def _run(self) -> None:
-        flush = getattr(self.target, "flush", None)
-        while (message := self._queue.get()) is not None:
-            try:
-                self.target.write(message)
-                if flush is not None:
-                    flush()
-            except Exception as exc:  # the writer thread must survive a failing sink
-                warn(f"a queued record could not be written: {exc!r}")
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_locks_in_child)

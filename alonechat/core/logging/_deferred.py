@@ -1,0 +1,97 @@
+"""Deferred logging (``LogConfig.enqueue``): the caller hands the record over, a thread writes it.
+
+The caller only captures what the record needs (message, level, caller, time, thread, the
+``contextvars`` context) and puts it on a queue; formatting and writing happen on the
+background thread. Nothing is pickled. ``flush`` waits (boundedly) for everything queued so
+far; after ``fork()`` the child starts with an empty queue and its own thread, so it neither
+deadlocks on the parent's queue nor writes the parent's records twice.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextvars
+import os
+import queue
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from ._report import warn
+
+_Item = tuple[contextvars.Context | None, Callable[..., object], tuple[Any, ...]]
+_INSTANCES: weakref.WeakSet[Deferred] = weakref.WeakSet()
+
+
+class Deferred:
+    """A queue of logging calls run, in order, by one daemon thread.
+
+    Args:
+        timeout: The longest ``flush`` waits, so that a stuck sink cannot hang shutdown.
+    """
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        self._start_lock = threading.Lock()
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        _INSTANCES.add(self)
+
+    def put(self, function: Callable[..., object], *args: Any) -> None:
+        """Run ``function(*args)`` on the writer thread, in the caller's context."""
+        self._queue.put((contextvars.copy_context(), function, args))
+        if self._thread is None:
+            self._start()
+
+    def flush(self) -> bool:
+        """Wait until everything put so far has run (at most ``timeout``); False if not."""
+        if self._thread is None or not self._thread.is_alive():
+            return True
+        done = threading.Event()
+        self._queue.put((None, done.set, ()))
+        if done.wait(self.timeout):
+            return True
+        warn(f"gave up waiting for queued records after {self.timeout:g}s")
+        return False
+
+    def close(self) -> None:
+        """Flush, then end the writer thread."""
+        atexit.unregister(self.close)
+        if self.flush() and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(self.timeout)
+        self._thread = None
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="alonechat-writer", daemon=True)
+                thread.start()
+                self._thread = thread
+                atexit.register(self.close)
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            context, function, args = item
+            try:
+                if context is None:
+                    function(*args)
+                else:
+                    context.run(function, *args)
+            except Exception as exc:  # the writer must outlive any one record
+                warn(f"a queued record could not be written: {exc!r}")
+
+    def _after_fork_in_child(self) -> None:
+        self._start_lock = threading.Lock()
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+
+
+def _reinit_after_fork() -> None:
+    for deferred in list(_INSTANCES):
+        deferred._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)

@@ -1,0 +1,1 @@
+"""Benchmarks of the unified logging system (``python -m benchmarks``)."""
