@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import os
 import signal
 import sys
@@ -33,15 +32,19 @@ class LevelAware(Protocol):
     _deferred: Deferred | None
 
 
+# Keys alonechat puts on a loguru record while its handlers see it: the state the first of
+# them read (all judge the record by it) and the destinations that have written it.
+_STATE, _WRITTEN = "_alonechat_state", "_alonechat_written"
+
+
 @dataclasses.dataclass(frozen=True)
 class _Destination:
     """Where one loguru handler writes, and what cannot change without replacing it."""
 
-    target: str  # an absolute file path, or "stderr"
+    target: str  # an absolute file path, or "<stderr ID>"
     minimum: int  # the destination's own floor: ERROR for the error log
     colorize: bool
     diagnose: bool
-    stream: int = 0  # id(sys.stderr): a replaced stderr gets a new handler
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +55,7 @@ class _State:
     table: LevelTable
     console: Layout
     files: Layout
-    active: frozenset[int]  # serial numbers of the handlers in use
+    active: frozenset[str]  # the targets written to
     directory: Path | None = None
 
 
@@ -66,11 +69,14 @@ _UNCONFIGURED = _State(None, LevelTable(0), _blank, _blank, frozenset())
 class LoggingManager:
     """Owns the loguru handlers that alonechat installs; one per process (a singleton).
 
-    Each destination (stderr, ``alonechat.log``, ``alonechat_errors.log``) has one loguru
-    handler whose filter and format read the current :class:`_State`. ``configure`` swaps
-    that state in one assignment, so a reconfiguration that keeps the destinations never
-    loses or doubles a record, even while other threads log. A destination that appears is
-    added before the swap and one that goes away is removed (and flushed) after it.
+    Each destination (stderr, ``alonechat.log``, ``alonechat_errors.log``) has a loguru
+    handler whose filter and format read a :class:`_State`, which ``configure`` swaps in one
+    assignment. The first handler to see a record pins the state on it, so every handler
+    judges the record alike; a destination whose handler is being replaced (new ``colorize``
+    or ``diagnose``, another stderr) writes a record once, whichever handler gets there
+    first. Reconfiguring therefore never doubles a record, and one that keeps the handlers
+    never loses one; replacing a handler can lose a record that was between loguru's handler
+    snapshot and the old handler's write at that instant.
     """
 
     _instance: ClassVar[LoggingManager | None] = None
@@ -92,9 +98,8 @@ class LoggingManager:
         #: get_logger's registry: name -> facade logger (kept in step with the levels).
         self.loggers = {}
         self._state = _UNCONFIGURED
-        self._handlers: dict[_Destination, tuple[int, int]] = {}  # -> (loguru id, serial)
+        self._handlers: dict[_Destination, int] = {}  # -> loguru handler id
         self._files: dict[str, RotatingFile] = {}
-        self._serials = itertools.count(1)
         self._stdlib = StdlibRouting()
         self._removed_default = False
         self._writer = Deferred()
@@ -138,7 +143,7 @@ class LoggingManager:
                 table,
                 console=text,
                 files=json_layout if config.json_output else text,
-                active=frozenset(self._handlers[d][1] for d in wanted),
+                active=frozenset(d.target for d in wanted),
                 directory=directory,
             )
             self._drop(set(self._handlers) - set(wanted))
@@ -211,7 +216,7 @@ class LoggingManager:
             colorize = config.colorize
             if colorize is None:
                 colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
-            console = _Destination("stderr", 0, colorize, stream=id(sys.stderr), **options)
+            console = _Destination(f"<stderr {id(sys.stderr)}>", 0, colorize, **options)
             wanted[console] = sys.stderr
         if not config.file_output:
             return None, wanted
@@ -242,25 +247,27 @@ class LoggingManager:
             wanted[_Destination(path, minimum, False, **options)] = file
         return directory, wanted
 
-    def _add(self, destination: _Destination, sink: Writable) -> tuple[int, int]:
-        serial = next(self._serials)
+    def _add(self, destination: _Destination, sink: Writable) -> int:
+        target = destination.target
         layout_of: Callable[[_State], Layout] = (
-            (lambda state: state.console)
-            if destination.target == "stderr"
-            else (lambda state: state.files)
+            (lambda state: state.console) if target.startswith("<") else (lambda state: state.files)
         )
 
         def accept(record: Any) -> bool:
-            state = self._state
-            return serial in state.active and record["level"].no >= state.table.effective(
-                record["name"]
-            )
+            state = record.get(_STATE)
+            if state is None:
+                state = record[_STATE] = self._state
+            if target not in state.active:
+                return False
+            if record["level"].no < state.table.effective(record["name"]):
+                return False
+            return target not in record.get(_WRITTEN, ())  # not already, by a replaced handler
 
         def layout(record: Any) -> str:
-            return layout_of(self._state)(record)
+            return layout_of(record[_STATE])(record)
 
-        handler_id = _loguru.add(
-            sink,
+        return _loguru.add(
+            _Marking(sink, target),
             level=destination.minimum,
             format=layout,
             filter=accept,
@@ -268,15 +275,36 @@ class LoggingManager:
             backtrace=False,
             diagnose=destination.diagnose,
         )
-        return handler_id, serial
 
     def _drop(self, destinations: set[_Destination]) -> None:
         """Remove the handlers of ``destinations`` and close files no handler uses."""
         for destination in destinations:
-            _remove(self._handlers.pop(destination)[0])
+            _remove(self._handlers.pop(destination))
         in_use = {d.target for d in self._handlers}
         for path in [p for p in self._files if p not in in_use]:
             self._files.pop(path).stop()
+
+
+class _Marking:
+    """Writes to ``sink`` and notes the target on the record (see :class:`LoggingManager`)."""
+
+    def __init__(self, sink: Writable, target: str) -> None:
+        self.sink, self.target = sink, target
+        self.encoding = getattr(sink, "encoding", None) or "utf-8"
+        self._flush = getattr(sink, "flush", None)
+
+    def write(self, message: Any) -> None:
+        self.sink.write(message)
+        if self._flush is not None:
+            self._flush()
+        record = getattr(message, "record", None)
+        if record is not None:
+            record.setdefault(_WRITTEN, set()).add(self.target)
+
+    def stop(self) -> None:
+        stop = getattr(self.sink, "stop", None)
+        if stop is not None:
+            stop()
 
 
 def _remove(handler_id: int) -> None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loguru import logger as loguru_logger
@@ -59,9 +60,12 @@ def test_reconfiguring_moves_to_the_new_directory(configure: Configure, tmp_path
     assert read_lines(tmp_path / "b" / "alonechat.log") == ["in b"]
 
 
-def test_reconfiguring_while_threads_log(configure: Configure, log_dir: Path) -> None:
-    """Records logged during reconfigurations are written once each: none lost, none doubled."""
-    configure(format_string="%(message)s", max_bytes=20_000, backup_count=50)
+def _log_while_reconfiguring(
+    configure: Configure, log_dir: Path, change: Callable[[int], dict[str, Any]]
+) -> tuple[list[str], int]:
+    """4 threads log 3000 records each through rotation while configure() runs in a loop."""
+    settings = {"format_string": "%(message)s", "max_bytes": 20_000, "backup_count": 50}
+    configure(**settings)
 
     def writer(tag: int) -> None:
         logger = get_logger(f"thread{tag}")
@@ -73,14 +77,32 @@ def test_reconfiguring_while_threads_log(configure: Configure, log_dir: Path) ->
         thread.start()
     swaps = 0
     while any(thread.is_alive() for thread in threads) or swaps < 5:
-        level = "DEBUG" if swaps % 2 else "INFO"  # a real change each time
-        configure(format_string="%(message)s", max_bytes=20_000, backup_count=50, level=level)
+        configure(**settings, **change(swaps))
         swaps += 1
     for thread in threads:
         thread.join()
-    lines = [line for path in log_dir.glob("alonechat.log*") for line in read_lines(path)]
-    assert sorted(lines) == sorted(f"{t}-{i}" for t in range(4) for i in range(3000))
-    assert len(list(log_dir.glob("alonechat.log.*"))) > 1  # it rotated while swapping
+    assert len(list(log_dir.glob("alonechat.log.*"))) > 1  # it rotated meanwhile
+    return [line for path in log_dir.glob("alonechat.log*") for line in read_lines(path)], swaps
+
+
+EXPECTED = sorted(f"{t}-{i}" for t in range(4) for i in range(3000))
+
+
+def test_reconfiguring_while_threads_log(configure: Configure, log_dir: Path) -> None:
+    """Records logged during reconfigurations are written once each: none lost, none doubled."""
+    lines, _ = _log_while_reconfiguring(
+        configure, log_dir, lambda n: {"level": "DEBUG" if n % 2 else "INFO", "json_output": False}
+    )
+    assert sorted(lines) == EXPECTED
+
+
+def test_replacing_handlers_while_threads_log(configure: Configure, log_dir: Path) -> None:
+    """A new diagnose replaces the handlers: still never doubled; a loss needs a record
+    caught mid-flight at a swap, at most one per logging thread per swap."""
+    lines, swaps = _log_while_reconfiguring(configure, log_dir, lambda n: {"diagnose": n % 2 == 1})
+    assert len(lines) == len(set(lines)), "a record was written twice"
+    assert set(lines) <= set(EXPECTED)
+    assert len(EXPECTED) - len(lines) <= 4 * swaps
 
 
 def test_console_lines_are_not_doubled_by_loguru_default_sink(
