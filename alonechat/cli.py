@@ -50,6 +50,17 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0..65535, for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0..65535, got {text!r}")
+    return port
+
+
 def _load_hooks(spec: str) -> Callable[[UnifiedWebSocketManager], object]:
     """The callable named by ``module:function``."""
     module_name, _, attribute = spec.partition(":")
@@ -82,6 +93,8 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
             host=host,
             port=port,
             log_config=uvicorn_log_config(),
+            ws_max_size=manager.max_message_bytes + 4096,  # the manager gives the reason
+            timeout_graceful_shutdown=10,
             # uvicorn's DEBUG dumps every frame and header (cookies included): INFO at least.
             log_level=max(level_no(config.level), INFO),
         )
@@ -114,7 +127,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     )
     server.add_argument("--env", help=_ENV_HELP)
     server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    server.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    server.add_argument("--port", type=_port, default=8000, help="port to bind (default 8000)")
     server.add_argument(
         "--hooks",
         action="append",

@@ -47,11 +47,35 @@ async def second(ctx):
 def ban_mallory(ctx):
     if ctx.user_id == "mallory":
         ctx.reject("mallory is banned")
+    if ctx.user_id == "verbose":
+        ctx.reject("nope " * 40)
+    return ctx
+
+
+async def slow_lookup(ctx):  # like a token check against a slow service
+    if ctx.user_id.startswith("slowpoke"):
+        await asyncio.sleep(0.5)
+    ctx.metadata["seen"] = ctx.metadata.get("seen", 0) + 1
+    return ctx
+
+
+def trouble(ctx):
+    if ctx.user_id == "exiter":
+        raise SystemExit("a hook must not stop the server")
+    if ctx.message == "make it a number":
+        ctx.message = 42
+    log.info("metadata %s %s %s", ctx.phase.name, ctx.user_id, ctx.metadata.get("request_id"),
+             extra={"seen": ctx.metadata.get("seen")})
     return ctx
 
 
 def setup(manager):
+    manager.max_queued_bytes = 256 * 1024  # so that a test can be a slow client quickly
+    manager.send_timeout = 3.0
     manager.register_hook(HookPhase.PRE_CONNECT, ban_mallory)
+    manager.register_hook(HookPhase.PRE_CONNECT, slow_lookup)
+    for phase in HookPhase:
+        manager.register_hook(phase, trouble)
     for phase in HookPhase:
         manager.register_hook(phase, first)
         manager.register_hook(phase, broken)
@@ -117,6 +141,7 @@ def run_server(
     env: str | None = "development",
     log: str = "logs/dev/alonechat.log",
     extra_env: dict[str, str] | None = None,
+    hooks: bool = True,
 ) -> Iterator[Server]:
     """``python -m AloneChat server`` on a free port in ``directory``; SIGTERM at the end."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -127,7 +152,8 @@ def run_server(
     environment.update(extra_env or {})
     port = free_port()
     command = [sys.executable, "-m", "AloneChat", "server", "--port", str(port)]
-    command += ["--hooks", "chat_hooks:setup", "--json-logs", *args]
+    command += ["--hooks", "chat_hooks:setup"] if hooks else []
+    command += ["--json-logs", *args]
     if env is not None:
         command += ["--env", env]
     with open(directory / "stderr.txt", "wb") as stderr:

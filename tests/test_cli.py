@@ -138,3 +138,35 @@ def test_server_help_documents_the_options(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     for option in ("--env", "--host", "--port", "--hooks", "--json-logs", "SIGTERM"):
         assert option in out
+
+
+def test_sigterm_with_clients_connected_is_an_ordinary_shutdown(tmp_path: Path) -> None:
+    """Five chatting clients, then SIGTERM: exit 0 and nothing in the error log."""
+    from contextlib import ExitStack
+
+    from websockets.sync.client import connect
+
+    from tests.server_helpers import run_server
+
+    with (
+        run_server(
+            tmp_path, env="production", log="logs/prod/alonechat.log", hooks=False
+        ) as server,
+        ExitStack() as clients,
+    ):
+        users = [clients.enter_context(connect(server.ws(f"user{n}"))) for n in range(5)]
+        users[0].send('{"text": "hello all"}')
+        server.wait_for(lambda rs: any(r.get("size") for r in rs))
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) == 0
+    disconnects = [r for r in server.records() if r.get("event_type") == "disconnect"]
+    assert len(disconnects) == 5
+    assert {r["code"] for r in disconnects} <= {1000, 1001, 1012}
+    assert (tmp_path / "logs" / "prod" / "alonechat_errors.log").read_text() == ""
+
+
+def test_bad_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["server", "--port", "70000"])
+    assert exited.value.code == 2
+    assert "must be a port number 0..65535, got '70000'" in capsys.readouterr().err

@@ -62,7 +62,7 @@ class InterceptHandler(logging.Handler):
             named, at_caller = cached
             args, attrs = record.args, record.__dict__
             fields = None
-            if len(attrs) > len(_PLAIN_RECORD) or record.name in _STRUCTURED_ARGS:
+            if len(attrs) > len(_PLAIN_RECORD) or record.name.startswith("uvicorn"):
                 fields = {key: attrs[key] for key in attrs.keys() - _STANDARD_ATTRS}
                 args = _structured(record, fields)
             message = render_message(record.msg, args)
@@ -112,14 +112,17 @@ def _write(
 
 
 def _structured(record: logging.LogRecord, fields: dict[str, Any]) -> Any:
-    """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields; returns the args."""
+    """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields, and drop query
+    strings from the request paths uvicorn logs; returns the args to format with."""
     names, args = _STRUCTURED_ARGS.get(record.name), record.args
-    if names and isinstance(args, tuple) and len(args) == len(names):
-        named = dict(zip(names, args, strict=True))
-        if isinstance(named.get("path"), str):  # uvicorn's path carries the query string
-            named["path"] = safe_path(str(named["path"]))
-            args = tuple(named.values())
-        fields.update(named)
+    if not isinstance(args, tuple):
+        return args
+    if record.name.startswith("uvicorn"):  # "GET /x?token=..." and "WebSocket /ws?..." lines
+        args = tuple(
+            safe_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in args
+        )
+    if names and len(args) == len(names):
+        fields.update(zip(names, args, strict=True))
     return args
 
 

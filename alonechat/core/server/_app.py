@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import time
 from importlib import resources
@@ -17,7 +18,14 @@ from starlette.websockets import WebSocket
 
 from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 
-from ._manager import INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, MessageTooBigError
+from ._manager import (
+    INTERNAL_ERROR,
+    MESSAGE_TOO_BIG,
+    NORMAL,
+    POLICY_VIOLATION,
+    MessageTooBigError,
+    close_reason,
+)
 from ._manager import UnifiedWebSocketManager as Manager
 
 # An X-Request-ID sent by a proxy is kept when it looks like an id.
@@ -46,6 +54,7 @@ class RequestLoggingMiddleware:
             await self.app(scope, receive, send)
             return
         with self.requests.request_context(_request_id(scope)) as request_id:
+            scope.setdefault("state", {})["request_id"] = request_id  # for the hooks' metadata
             if scope["type"] == "websocket":
                 await self.app(scope, receive, send)
                 return
@@ -84,34 +93,36 @@ async def _chat(websocket: WebSocket) -> None:
     manager: Manager = websocket.app.state.manager
     user = websocket.query_params.get("user", "")
     await websocket.accept()
-    problem = await manager.connect(user, websocket, {"client": str(websocket.client)})
-    if problem is not None:
-        await websocket.close(code=POLICY_VIOLATION, reason=problem)
-        return
-    code = 1000
+    code = NORMAL
+    metadata = {
+        "client": f"{websocket.client.host}:{websocket.client.port}" if websocket.client else None,
+        "request_id": websocket.scope.get("state", {}).get("request_id"),
+    }
     try:
+        problem = await manager.connect(user, websocket, metadata)
+        if problem is not None:  # the whole reason first; a close frame holds 123 bytes
+            code = POLICY_VIOLATION
+            await websocket.send_text(json.dumps({"type": "error", "error": problem}))
+            await websocket.close(code=code, reason=close_reason(problem))
+            return
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
-                code = message.get("code", 1000)
+                code = message.get("code", NORMAL)
                 break
-            if message.get("text") is None:
-                await manager.send(user, {"type": "error", "error": "send text frames (JSON)"})
-                continue
-            await manager.receive(user, message["text"])
+            text = message.get("text")
+            await manager.receive(user, text if text is not None else message.get("bytes") or b"")
     except MessageTooBigError as exc:
         code = MESSAGE_TOO_BIG
-        await websocket.close(code=code, reason=str(exc))
+        with contextlib.suppress(Exception):
+            await websocket.close(code=code, reason=close_reason(str(exc)))
     except Exception as exc:
         code = INTERNAL_ERROR
-        manager.metrics.increment("websocket.errors")
-        RequestLogger("alonechat.server.websocket").log_websocket_event(
-            "error", user=user, reason=f"{type(exc).__name__}: {exc}"
-        )
+        manager.report_error(user, exc)
         with contextlib.suppress(Exception):  # the client may be gone already
             await websocket.close(code=code, reason="internal error")
     finally:
-        await manager.disconnect(user, code=code)
+        await manager.disconnect(user, code=code, connection=websocket)
 
 
 def create_app(manager: Manager | None = None) -> Starlette:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,10 +59,15 @@ Hook: TypeAlias = Callable[[HookContext], "HookResult | Awaitable[HookResult]"]
 
 
 class HookRegistry:
-    """Hooks per phase, run in registration order; a failing hook never stops the others."""
+    """Hooks per phase, run in registration order; a failing hook never stops the others.
 
-    def __init__(self, logger: Logger) -> None:
+    An ``async`` hook gets ``timeout`` seconds; a sync hook runs in the event loop, so it
+    must not block (hand slow work to ``asyncio.to_thread`` from an async hook).
+    """
+
+    def __init__(self, logger: Logger, timeout: float = 10.0) -> None:
         self._logger = logger
+        self._timeout = timeout
         self._hooks: dict[HookPhase, list[Hook]] = {phase: [] for phase in HookPhase}
 
     def register(self, phase: HookPhase, hook: Hook) -> None:
@@ -80,16 +86,17 @@ class HookRegistry:
     async def run(self, context: HookContext) -> HookContext:
         """Pass ``context`` through the phase's hooks; returns the (possibly new) context.
 
-        A hook returns the context (or a replacement, or None to keep it). One that raises is
-        logged with its traceback and skipped. After a rejection the rest are skipped.
+        A hook returns the context (or a replacement, or None to keep it). One that raises
+        (``SystemExit`` included) or times out is logged with its traceback and skipped.
+        After a rejection the rest are skipped.
         """
         for hook in self._hooks[context.phase]:
             name = getattr(hook, "__qualname__", repr(hook))
             try:
                 result = hook(context)
                 if inspect.isawaitable(result):
-                    result = await result
-            except Exception:
+                    result = await asyncio.wait_for(result, self._timeout)
+            except (Exception, SystemExit, GeneratorExit):
                 self._logger.exception(
                     "hook %s failed in %s for user %s",
                     name,

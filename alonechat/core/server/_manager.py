@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import unicodedata
 from typing import Any, Protocol
@@ -12,9 +14,9 @@ from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 from ._hooks import Hook, HookContext, HookPhase, HookRegistry
 
 #: Close codes sent to clients (RFC 6455).
-POLICY_VIOLATION = 1008
-MESSAGE_TOO_BIG = 1009
-INTERNAL_ERROR = 1011
+NORMAL, POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR = 1000, 1008, 1009, 1011
+_ZERO_WIDTH_JOINER = "\u200d"  # joins emoji (👨‍👩‍👧): allowed in names
+_GONE = ("WebSocketDisconnect", "ClientDisconnected", "ConnectionClosed", "ConnectionClosedOK")
 
 
 class Connection(Protocol):
@@ -22,9 +24,45 @@ class Connection(Protocol):
 
     async def send_text(self, data: str) -> None: ...
 
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
 
 class MessageTooBigError(Exception):
     """A frame larger than ``max_message_bytes``: the connection is closed with 1009."""
+
+
+def close_reason(reason: str) -> str:
+    """``reason`` cut to the 123 UTF-8 bytes a close frame can carry, whole characters only."""
+    return reason.encode("utf-8")[:123].decode("utf-8", "ignore")
+
+
+def name_key(user_id: str) -> str:
+    """The form in which two names are the same user: NFKC, case-folded, stripped."""
+    return unicodedata.normalize("NFKC", user_id).casefold().strip()
+
+
+class _Client:
+    """One connected user: its connection, the frames waiting for it, and their writer.
+
+    A client that does not keep up (more than ``limit`` bytes waiting, or one send taking
+    longer than ``timeout`` seconds) is dropped instead of slowing everybody down.
+    """
+
+    def __init__(
+        self, user: str, connection: Connection, metadata: dict[str, Any], limit: int
+    ) -> None:
+        self.user, self.connection, self.metadata = user, connection, metadata
+        self.limit, self.waiting, self.closed = limit, 0, False
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.writer: asyncio.Task[None] | None = None
+
+    def offer(self, frame: str) -> bool:
+        """Queue ``frame``; False when the client is closed or too far behind."""
+        if self.closed or self.waiting + len(frame) > self.limit:
+            return False
+        self.waiting += len(frame)
+        self.queue.put_nowait(frame)
+        return True
 
 
 class UnifiedWebSocketManager:
@@ -36,9 +74,16 @@ class UnifiedWebSocketManager:
     :attr:`metrics`. Frames to clients are JSON objects with a ``type``: ``join``, ``leave``
     and ``message`` (with ``user`` and ``text``), or ``error`` (with ``error``).
 
+    Broadcasting never waits for a client: each has its own queue and writer task, and one
+    that falls behind (``max_queued_bytes`` waiting, or a send slower than ``send_timeout``)
+    is closed with 1008.
+
     Args:
         max_message_bytes: Largest accepted frame, in UTF-8 bytes.
         max_name_length: Longest accepted user name, in characters.
+        max_queued_bytes: Frames that may wait for one client before it is dropped.
+        send_timeout: Seconds one send to a client may take before it is dropped.
+        hook_timeout: Seconds an ``async`` hook may take before it counts as failed.
         metrics: Where counters and timings go (a new collector by default).
     """
 
@@ -47,138 +92,239 @@ class UnifiedWebSocketManager:
         *,
         max_message_bytes: int = 64 * 1024,
         max_name_length: int = 32,
+        max_queued_bytes: int = 1024 * 1024,
+        send_timeout: float = 10.0,
+        hook_timeout: float = 10.0,
         metrics: MetricsCollector | None = None,
     ) -> None:
         self.max_message_bytes = max_message_bytes
         self.max_name_length = max_name_length
+        self.max_queued_bytes = max_queued_bytes
+        self.send_timeout = send_timeout
         self.metrics = metrics if metrics is not None else MetricsCollector()
         self._logger = get_logger("alonechat.server")
         self._events = RequestLogger("alonechat.server.websocket")
-        self._hooks = HookRegistry(get_logger("alonechat.server.hooks"))
-        self._connections: dict[str, Connection] = {}
+        self._hooks = HookRegistry(get_logger("alonechat.server.hooks"), hook_timeout)
+        self._clients: dict[str, _Client] = {}
+        self._joining: set[str] = set()  # name keys reserved while PRE_CONNECT hooks run
 
     @property
     def users(self) -> list[str]:
         """The connected users, in the order they joined."""
-        return list(self._connections)
+        return [client.user for client in self._clients.values()]
 
     def register_hook(self, phase: HookPhase, hook: Hook) -> None:
         """Run ``hook(context)`` in ``phase``; see :class:`HookContext` for rejecting."""
         self._hooks.register(phase, hook)
 
     def check_name(self, user_id: str) -> str | None:
-        """Why ``user_id`` cannot join (empty, too long, control characters, taken), or None."""
+        """Why ``user_id`` cannot join (empty, too long, control characters, taken), or None.
+
+        Names are compared as :func:`name_key`: ``Alice``, ``alice `` and ``alice`` in fullwidth
+        letters are the same user.
+        """
         if not user_id.strip():
             return "user name is empty"
         if len(user_id) > self.max_name_length:
             return f"user name is longer than {self.max_name_length} characters"
-        if any(unicodedata.category(char).startswith("C") for char in user_id):
+        if any(
+            unicodedata.category(char).startswith("C") and char != _ZERO_WIDTH_JOINER
+            for char in user_id
+        ):
             return "user name contains control characters"
-        if user_id in self._connections:
+        key = name_key(user_id)
+        if key in self._clients or key in self._joining:
             return "user name is already connected"
         return None
 
     async def connect(
         self, user_id: str, connection: Connection, metadata: dict[str, Any] | None = None
     ) -> str | None:
-        """Admit ``user_id``; returns why it was refused (bad name, a hook), or None."""
+        """Admit ``user_id``; returns why it was refused (bad name, a hook), or None.
+
+        ``metadata`` (``client``, ``request_id``, ...) is shared by every hook of this
+        connection, in every phase.
+        """
         problem = self.check_name(user_id)
-        metadata = dict(metadata or {})
+        shared = dict(metadata or {})
         if problem is None:
-            context = await self._hooks.run(
-                HookContext(HookPhase.PRE_CONNECT, user_id, metadata=metadata)
-            )
-            problem, metadata = context.rejected, context.metadata
+            key = name_key(user_id)
+            self._joining.add(key)
+            try:
+                context = await self._hook(HookPhase.PRE_CONNECT, user_id, None, shared)
+            finally:
+                self._joining.discard(key)
+            problem = context.rejected
         if problem is not None:
             self.metrics.increment("websocket.rejected")
             self._events.log_websocket_event("rejected", user=user_id, reason=problem)
             return problem
-        self._connections[user_id] = connection
+        client = _Client(user_id, connection, context.metadata, self.max_queued_bytes)
+        client.writer = asyncio.create_task(self._write(client), name=f"send to {user_id}")
+        self._clients[key] = client
         self.metrics.increment("websocket.connections")
-        self._events.log_websocket_event("connect", user=user_id, users=len(self._connections))
-        await self._hooks.run(HookContext(HookPhase.POST_CONNECT, user_id, metadata=metadata))
-        await self.broadcast({"type": "join", "user": user_id, "users": self.users})
+        self._events.log_websocket_event("connect", user=user_id, users=len(self._clients))
+        await self._hook(HookPhase.POST_CONNECT, user_id, None, context.metadata)
+        self.broadcast({"type": "join", "user": user_id, "users": self.users})
         return None
 
-    async def receive(self, user_id: str, frame: str) -> None:
-        """Handle one text frame from ``user_id``: a JSON object with a ``text`` string.
+    async def receive(self, user_id: str, frame: str | bytes) -> None:
+        """Handle one frame from ``user_id``: a JSON text frame ``{"text": "..."}``.
 
         An invalid frame gets an ``error`` frame back; the connection stays open.
 
         Raises:
             MessageTooBigError: when the frame exceeds ``max_message_bytes``.
         """
-        size = len(frame.encode("utf-8", "surrogatepass"))
-        if size > self.max_message_bytes:
+        raw = frame if isinstance(frame, bytes) else frame.encode("utf-8", "surrogatepass")
+        if len(raw) > self.max_message_bytes:
             self.metrics.increment("messages.too_big")
             self._logger.warning(
                 "message from %s too big: %d bytes (limit %d)",
-                user_id, size, self.max_message_bytes,
-                extra={"user": user_id, "size": size},
+                user_id, len(raw), self.max_message_bytes,
+                extra={"user": user_id, "size": len(raw)},
             )  # fmt: skip
             raise MessageTooBigError(f"message larger than {self.max_message_bytes} bytes")
+        client = self._clients.get(name_key(user_id))
+        metadata = client.metadata if client is not None else {}
         text, problem = _parse(frame)
         if text is not None:
-            context = await self._hooks.run(HookContext(HookPhase.PRE_MESSAGE, user_id, text))
-            text, problem = context.message, context.rejected
-            if text is None and problem is None:
-                problem = "message dropped by a hook"
+            context = await self._hook(HookPhase.PRE_MESSAGE, user_id, text, metadata)
+            text, problem = _checked(context.message, context.rejected, self.max_message_bytes)
         if problem is not None or text is None:
             self.metrics.increment("messages.refused")
             self._logger.warning(
                 "message from %s refused: %s", user_id, problem, extra={"user": user_id}
             )
-            await self.send(user_id, {"type": "error", "error": problem})
+            self.send(user_id, {"type": "error", "error": problem})
             return
         self.metrics.increment("messages.total")
-        self.metrics.increment("messages.bytes", size)
+        self.metrics.increment("messages.bytes", len(raw))
         self._logger.info(
-            "message from %s (%d bytes)", user_id, size, extra={"user": user_id, "size": size}
+            "message from %s (%d bytes)",
+            user_id,
+            len(raw),
+            extra={"user": user_id, "size": len(raw)},
         )
         self._logger.debug("message from %s: %r", user_id, text, extra={"user": user_id})
-        await self.broadcast({"type": "message", "user": user_id, "text": text})
-        await self._hooks.run(HookContext(HookPhase.POST_MESSAGE, user_id, text))
+        self.broadcast({"type": "message", "user": user_id, "text": text})
+        await self._hook(HookPhase.POST_MESSAGE, user_id, text, metadata)
 
-    async def disconnect(self, user_id: str, code: int = 1000) -> None:
-        """Forget ``user_id`` (once) and tell the others."""
-        if user_id not in self._connections:
+    async def disconnect(
+        self, user_id: str, code: int = NORMAL, connection: Connection | None = None
+    ) -> None:
+        """Forget ``user_id`` (once) and tell the others.
+
+        With ``connection``, only if that is still the user's connection (a reconnect with
+        the same name may have replaced it).
+        """
+        key = name_key(user_id)
+        client = self._clients.get(key)
+        if client is None or (connection is not None and client.connection is not connection):
             return
-        await self._hooks.run(HookContext(HookPhase.PRE_DISCONNECT, user_id))
-        self._connections.pop(user_id, None)
+        await self._hooks.run(
+            HookContext(HookPhase.PRE_DISCONNECT, user_id, metadata=client.metadata)
+        )
+        del self._clients[key]
+        self._stop(client)
         self._events.log_websocket_event("disconnect", user=user_id, code=code)
-        await self.broadcast({"type": "leave", "user": user_id, "users": self.users})
-        await self._hooks.run(HookContext(HookPhase.POST_DISCONNECT, user_id))
+        self.broadcast({"type": "leave", "user": user_id, "users": self.users})
+        await self._hooks.run(
+            HookContext(HookPhase.POST_DISCONNECT, user_id, metadata=client.metadata)
+        )
 
-    async def send(self, user_id: str, payload: dict[str, Any]) -> bool:
-        """Send one JSON frame to ``user_id``; False (and logged) if it could not be sent."""
-        connection = self._connections.get(user_id)
-        if connection is None:
-            return False
-        try:
-            await connection.send_text(json.dumps(payload))
-        except Exception as exc:
-            self.metrics.increment("websocket.send_errors")
-            self._events.log_websocket_event(
-                "error", user=user_id, reason=f"send failed: {type(exc).__name__}: {exc}"
-            )
-            return False
-        return True
+    async def _hook(
+        self, phase: HookPhase, user_id: str, message: str | None, metadata: dict[str, Any]
+    ) -> HookContext:
+        return await self._hooks.run(HookContext(phase, user_id, message, metadata))
 
-    async def broadcast(self, payload: dict[str, Any]) -> None:
-        """Send ``payload`` to every user; users that cannot be reached are disconnected."""
-        gone = [user for user in self.users if not await self.send(user, payload)]
-        for user in gone:
-            await self.disconnect(user, code=INTERNAL_ERROR)
+    def send(self, user_id: str, payload: dict[str, Any]) -> bool:
+        """Queue one JSON frame for ``user_id``; False if it is gone or dropped as too slow."""
+        client = self._clients.get(name_key(user_id))
+        return client is not None and self._offer(client, json.dumps(payload))
+
+    def broadcast(self, payload: dict[str, Any]) -> None:
+        """Queue ``payload`` for every user (never waits for one)."""
+        frame = json.dumps(payload)
+        for client in list(self._clients.values()):
+            self._offer(client, frame)
+
+    def report_error(self, user_id: str, error: BaseException) -> None:
+        """Log an unexpected error on ``user_id``'s connection."""
+        self.metrics.increment("websocket.errors")
+        self._events.log_websocket_event(
+            "error", user=user_id, reason=f"{type(error).__name__}: {error}"
+        )
+
+    def _offer(self, client: _Client, frame: str) -> bool:
+        if client.offer(frame):
+            return True
+        if not client.closed:
+            self._drop(client, f"more than {self.max_queued_bytes} bytes waiting to be sent")
+        return False
+
+    async def _write(self, client: _Client) -> None:
+        """The client's writer task: send its frames in order, drop it if it stalls."""
+        while (frame := await client.queue.get()) is not None:
+            client.waiting -= len(frame)
+            try:
+                await asyncio.wait_for(client.connection.send_text(frame), self.send_timeout)
+            except (asyncio.TimeoutError, TimeoutError):
+                self._drop(client, f"a send took longer than {self.send_timeout:g}s")
+                return
+            except Exception as exc:
+                client.closed = True
+                if type(exc).__name__ not in _GONE:  # gone is an ordinary way to leave
+                    self.report_error(client.user, exc)
+                return
+
+    def _drop(self, client: _Client, why: str) -> None:
+        """Close a client that cannot keep up (1008); its receive loop then disconnects it."""
+        self.metrics.increment("websocket.too_slow")
+        self._logger.warning(
+            "dropping %s: %s", client.user, why, extra={"user": client.user, "reason": why}
+        )
+        self._stop(client)
+
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    client.connection.close(POLICY_VIOLATION, close_reason("too slow: " + why)),
+                    self.send_timeout,
+                )
+
+        asyncio.get_running_loop().create_task(close())
+
+    @staticmethod
+    def _stop(client: _Client) -> None:
+        if not client.closed:
+            client.closed = True
+            client.queue.put_nowait(None)
 
 
-def _parse(frame: str) -> tuple[str | None, str | None]:
+def _parse(frame: str | bytes) -> tuple[str | None, str | None]:
     """(text, None) for a frame ``{"text": "..."}``, else (None, why not)."""
+    if isinstance(frame, bytes):
+        return None, "send text frames (JSON)"
     try:
         data = json.loads(frame)
     except ValueError:
         return None, 'invalid JSON: send an object such as {"text": "hello"}'
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return None, 'a message is a JSON object with a "text" string'
-    if not data["text"].strip():
+    return _checked(data["text"], None, None)
+
+
+def _checked(text: object, problem: str | None, limit: int | None) -> tuple[str | None, str | None]:
+    """The message as hooks left it: a non-empty string within the limit, or why not."""
+    if problem is not None:
+        return None, problem
+    if text is None:
+        return None, "message dropped by a hook"
+    if not isinstance(text, str):
+        return None, f"a hook made the message a {type(text).__name__}, not text"
+    if not text.strip():
         return None, "message is empty"
-    return data["text"], None
+    if limit is not None and len(text.encode("utf-8", "surrogatepass")) > limit:
+        return None, f"message larger than {limit} bytes"
+    return text, None

@@ -6,6 +6,9 @@ import base64
 import json
 import os
 import socket
+import threading
+import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +72,8 @@ def test_hooks_fire_in_order_and_survive_a_raising_hook(server: Server) -> None:
         frames(carol, 1)
         carol.send(json.dumps({"text": "hello"}))
         assert frames(carol, 1)[0]["text"] == "hello"  # the broken hook did not stop it
-    records = server.wait_for(lambda rs: any("POST_DISCONNECT carol" in r["message"] for r in rs))
+    done = "hook second POST_DISCONNECT carol"
+    records = server.wait_for(lambda rs: any(r["message"] == done for r in rs))
     fired = [
         r["message"] for r in of(records, logger="test.hooks") if r["message"].endswith(" carol")
     ]
@@ -141,11 +145,21 @@ def test_invalid_frames_get_an_error_and_the_connection_stays(server: Server) ->
 def test_an_oversized_message_closes_with_1009(server: Server) -> None:
     with connect(server.ws("gina")) as gina:
         frames(gina, 1)
-        gina.send(json.dumps({"text": "x" * 70_000}))
+        gina.send(json.dumps({"text": "x" * 66_000}))
         assert close_code(gina) == (1009, "message larger than 65536 bytes")
     records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="gina")) == 1)
     assert of(records, event_type="disconnect", user="gina")[0]["code"] == 1009
     assert get(server.url + "/health")[0] == 200
+
+
+@pytest.mark.parametrize("frame", [b"\x00" * 66_000, b"\x00" * (10 * 1024 * 1024)])
+def test_oversized_binary_frames_close_with_1009(server: Server, frame: bytes) -> None:
+    """Bigger than the limit: 1009, whether the manager or uvicorn's ws_max_size sees it."""
+    with connect(server.ws("hal"), max_size=None) as hal:
+        frames(hal, 1)
+        hal.send(frame)
+        assert close_code(hal)[0] == 1009
+    server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="hal", code=1009)) >= 1)
 
 
 def test_a_client_vanishing_mid_frame_does_not_hurt_the_server(server: Server) -> None:
@@ -220,3 +234,112 @@ def test_log_file_lives_in_the_environment_directory(server: Server) -> None:
     assert server.log == server.directory / "logs" / "dev" / "alonechat.log"
     assert (server.directory / "logs" / "dev" / "alonechat_errors.log").exists()
     assert Path(server.directory / "stderr.txt").read_text()  # development logs to the console
+
+
+def _raw_client(server: Server, user: str) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads."""
+    raw = socket.create_connection(("127.0.0.1", server.port))
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        f"GET /ws?user={user} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    return raw
+
+
+def test_a_client_that_stops_reading_is_dropped_not_waited_for(server: Server) -> None:
+    with _raw_client(server, "sloth"), connect(server.ws("kate")) as kate:
+        with connect(server.ws("liam")) as liam:
+            frames(liam, 1)
+            for index in range(80):  # 4.8 MB: more than sloth's socket and queue can hold
+                kate.send(json.dumps({"text": f"{index} " + "y" * 60_000}))
+            received = []
+            while len(received) < 80:
+                frame = frames(liam, 1)[0]
+                if frame["type"] == "message":
+                    received.append(frame["text"].split()[0])
+            assert received == [str(index) for index in range(80)]  # all of it, in order
+            with connect(server.ws("late")) as late:  # and newcomers still get in
+                assert frames(late, 1)[0]["type"] == "join"
+        records = server.wait_for(
+            lambda rs: any(r.get("user") == "sloth" for r in of(rs, level="WARNING"))
+        )
+        dropped = [r for r in of(records, level="WARNING") if r.get("user") == "sloth"]
+        assert dropped[0]["message"].startswith("dropping sloth: ")
+
+
+def test_concurrent_joins_with_one_name_admit_one(server: Server) -> None:
+    """The name is reserved while the (slow) PRE_CONNECT hooks run."""
+    results: list[str] = []
+
+    def join() -> None:
+        with connect(server.ws("slowpoke")) as client:
+            first = json.loads(client.recv(timeout=10))
+            results.append(first["type"])
+            if first["type"] == "join":
+                time.sleep(1)
+
+    threads = [threading.Thread(target=join) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["error", "join"]
+
+
+@pytest.mark.parametrize("name", ["Alice2", "alice2 ", "\uff41lice2"])
+def test_look_alike_names_are_the_same_user(server: Server, name: str) -> None:
+    with connect(server.ws("alice2")) as alice:
+        frames(alice, 1)
+        with connect(server.ws(urllib.parse.quote(name))) as twin:
+            assert close_code(twin) == (1008, "user name is already connected")
+
+
+def test_a_hook_raising_system_exit_does_not_break_the_connection(server: Server) -> None:
+    with connect(server.ws("exiter")) as exiter:
+        assert frames(exiter, 1)[0]["type"] == "join"
+        exiter.send(json.dumps({"text": "still alive"}))
+        assert frames(exiter, 1)[0]["text"] == "still alive"
+    records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="exiter")) == 1)
+    failures = [r for r in of(records, exc_type="SystemExit") if r["message"].endswith("exiter")]
+    assert len(failures) == 6  # every phase, each logged, none fatal
+    with connect(server.ws("exiter")) as again:  # and the name is free again
+        assert frames(again, 1)[0]["type"] == "join"
+
+
+def test_a_long_reject_reason_is_sent_whole_then_cut_for_the_close(server: Server) -> None:
+    with connect(server.ws("verbose")) as client:
+        assert frames(client, 1) == [{"type": "error", "error": "nope " * 40}]
+        code, reason = close_code(client)
+    assert code == 1008
+    assert len(reason.encode()) <= 123
+    assert reason == ("nope " * 40)[:123]
+
+
+def test_hooks_share_metadata_with_the_request_id(server: Server) -> None:
+    with connect(server.ws("meta")) as meta:
+        frames(meta, 1)
+        meta.send(json.dumps({"text": "make it a number"}))  # a hook turns it into 42
+        assert frames(meta, 1) == [
+            {"type": "error", "error": "a hook made the message a int, not text"}
+        ]
+    records = server.wait_for(
+        lambda rs: any(r["message"].startswith("metadata POST_DISCONNECT meta") for r in rs)
+    )
+    seen = [r for r in of(records, logger="test.hooks") if r["message"].startswith("metadata ")]
+    mine = [r for r in seen if r["message"].split()[2] == "meta"]
+    request_id = of(records, event_type="connect", user="meta")[0]["request_id"]
+    assert [r["message"].split()[1] for r in mine] == [
+        "PRE_CONNECT", "POST_CONNECT", "PRE_MESSAGE", "PRE_DISCONNECT", "POST_DISCONNECT"
+    ]  # fmt: skip
+    assert {r["message"].split()[3] for r in mine} == {request_id}
+    assert all(r["seen"] == 1 for r in mine)  # one dict, shared by every phase
+
+
+def test_websocket_query_strings_stay_out_of_the_log(server: Server) -> None:
+    with connect(server.ws("zed") + "&token=SECRET123") as zed:
+        frames(zed, 1)
+    server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="zed")) == 1)
+    assert "SECRET123" not in server.log.read_text()
