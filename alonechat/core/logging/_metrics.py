@@ -45,6 +45,14 @@ class _Timing:
             if slot < size:
                 self.sample[slot] = seconds
 
+    def copy(self) -> _Timing:
+        twin = _Timing()
+        twin.count, twin.total, twin.minimum, twin.maximum = (
+            self.count, self.total, self.minimum, self.maximum
+        )  # fmt: skip
+        twin.sample = list(self.sample)
+        return twin
+
     def summary(self) -> dict[str, float | int]:
         ordered = sorted(self.sample)
         return {
@@ -66,7 +74,8 @@ class MetricsCollector:
     (nearest rank) are exact while a timing has at most ``reservoir_size`` samples and are then
     estimated from a uniform random sample of that many values (Algorithm R). The estimate's
     rank error has a standard deviation of ``sqrt(p * (1 - p) / reservoir_size)`` of the
-    count: at most 0.5 % for the default 10,000 (p50), 0.1 % for p99.
+    count, so it stays within three of those almost always: with the default 10,000 samples,
+    within ±1.5 % of the count at p50, ±0.65 % at p95 and ±0.3 % at p99.
 
     Args:
         logger: Logger (or logger name) for ``log_summary``; default ``alonechat.metrics``.
@@ -121,10 +130,13 @@ class MetricsCollector:
     def snapshot(self) -> dict[str, Any]:
         """``{"counters": {name: value}, "timings": {name: {count, total, min, max, mean,
         p50, p95, p99}}}`` at this moment."""
-        with self._lock:
+        with self._lock:  # copy under the lock, sort outside it
             counters = dict(self._counters)
-            timings = {name: timing.summary() for name, timing in self._timings.items()}
-        return {"counters": counters, "timings": timings}
+            timings = {name: timing.copy() for name, timing in self._timings.items()}
+        return {
+            "counters": counters,
+            "timings": {name: timing.summary() for name, timing in timings.items()},
+        }
 
     def reset(self) -> None:
         """Forget every counter and timing."""

@@ -13,6 +13,7 @@ measured values in structured fields (JSON keys), not only in the message text:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import sys
@@ -52,8 +53,9 @@ class LogTimer:
     The record says ``"<name> completed in 12.34 ms"`` with the fields ``operation``,
     ``duration`` (seconds, monotonic clock) and ``status="ok"``. If the block raises, an
     ERROR record says ``"<name> failed after ... ms: <Type>: <message>"`` (``status="error"``,
-    ``error_type``) and the exception propagates unchanged. ``timer.elapsed`` holds the
-    seconds once the block is done.
+    ``error_type``) and the exception propagates unchanged; a cancelled block (asyncio) is a
+    WARNING with ``status="cancelled"``. ``timer.elapsed`` holds the seconds once the block
+    is done.
 
     Args:
         name: The operation's name.
@@ -108,7 +110,13 @@ class LogTimer:
         milliseconds = self.elapsed * 1000
         fields: dict[str, object] = {"operation": self.name, "duration": self.elapsed}
         depth = self._stacklevel + 2  # _finish and __exit__ / __aexit__
-        if exc is None:
+        if isinstance(exc, asyncio.CancelledError):  # cancelled is not failed
+            fields["status"] = "cancelled"
+            self._logger.log(
+                WARNING, "%s cancelled after %.2f ms", self.name, milliseconds,
+                extra=fields, stacklevel=depth,
+            )  # fmt: skip
+        elif exc is None:
             fields["status"] = "ok"
             self._logger.log(
                 self.level, "%s completed in %.2f ms", self.name, milliseconds,
@@ -150,6 +158,11 @@ def timed(
     level = level_no(parse_level(level, "timed level"))
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(
+                f"timed: {function.__qualname__} is a generator function; calling it only "
+                "creates the generator. Time the iteration with LogTimer instead."
+            )
         operation = name or function.__qualname__
         target = logger if logger is not None else function.__module__
 

@@ -247,3 +247,50 @@ def test_log_exception_text_has_the_chain(configure: Configure, log_dir: Path) -
     assert "WARNING" in text
     assert "OSError: cause" in text
     assert "ValueError: inner" in text
+
+
+def test_credentials_in_header_lists_and_more_names(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    RequestLogger().log_request(
+        "GET",
+        "/x",
+        200,
+        0.01,
+        headers=[(b"authorization", b"Bearer abc123"), (b"accept", b"*/*")],
+        auth="abc123",
+        bearer="abc123",
+        credentials={"user": "u"},
+    )
+    assert "abc123" not in (log_dir / "alonechat.log").read_text()
+    (record,) = records(log_dir)
+    assert record["headers"][0][1] == "[REDACTED]"
+    assert record["headers"][1] == ["b'accept'", "b'*/*'"]
+    assert record["credentials"] == "[REDACTED]"
+
+
+def test_timed_refuses_generator_functions() -> None:
+    def numbers() -> Any:
+        yield 1
+
+    with pytest.raises(TypeError, match="numbers is a generator function"):
+        timed(numbers)
+
+
+def test_a_cancelled_block_is_not_a_failure(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+
+    async def main() -> None:
+        async def slow() -> None:
+            async with LogTimer("slow"):
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    (record,) = records(log_dir)
+    assert (record["level"], record["status"]) == ("WARNING", "cancelled")
+    assert record["message"].startswith("slow cancelled after ")
