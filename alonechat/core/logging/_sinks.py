@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any, Protocol
 
 from ._report import warn
 
+#: Seconds between checks that the open file is still the one at its path.
+WATCH_INTERVAL = 1.0
 MAIN_LOG = "alonechat.log"
 ERROR_LOG = "alonechat_errors.log"
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -54,7 +57,8 @@ class RotatingFile:
 
     When a write fails (a full disk, a deleted directory), one warning goes to stderr, the
     record is dropped, and the next record tries again (reopening the file): the application
-    is never interrupted.
+    is never interrupted. A file deleted or renamed away by another program (logrotate) is
+    noticed within ``WATCH_INTERVAL`` seconds and a new one is started at ``path``.
     """
 
     encoding = "utf-8"  # tells loguru which characters tracebacks may use
@@ -66,6 +70,7 @@ class RotatingFile:
         self._fd: int | None = None
         self._size = 0
         self._failing = False
+        self._checked = 0.0  # when the path was last compared with the open file
         self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
         with self._lock:
             self._open()  # a bad path fails now, at configuration time
@@ -80,6 +85,8 @@ class RotatingFile:
         data = message.encode("utf-8", "backslashreplace")
         with self._lock:
             try:
+                if self._fd is not None and not self._still_at_path():
+                    self._close()  # deleted or renamed away (logrotate): start a new file
                 if self._fd is None:
                     self._open()
                 if self._size and self._size + len(data) > self.max_bytes:
@@ -100,6 +107,20 @@ class RotatingFile:
         reopens it."""
         with self._lock:
             self._close()
+
+    def _still_at_path(self) -> bool:
+        """Whether the open file is still the one at ``path`` (checked once a second)."""
+        now = time.monotonic()
+        if now - self._checked < WATCH_INTERVAL:
+            return True
+        self._checked = now
+        try:
+            on_disk = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        assert self._fd is not None
+        mine = os.fstat(self._fd)
+        return (on_disk.st_ino, on_disk.st_dev) == (mine.st_ino, mine.st_dev)
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None

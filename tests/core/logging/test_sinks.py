@@ -139,3 +139,19 @@ def test_ensure_directory_refuses_a_path_under_a_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(OSError, match="file"):
         ensure_directory(tmp_path / "file" / "logs", 0o750)
+
+
+def test_a_file_deleted_or_rotated_away_is_started_again(
+    configure: Configure, log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """logrotate renames the file, or someone deletes it: a new one appears at the path."""
+    monkeypatch.setattr("alonechat.core.logging._sinks.WATCH_INTERVAL", 0.0)
+    configure(format_string="%(message)s")
+    logger = get_logger("watched")
+    logger.info("one")
+    (log_dir / "alonechat.log").rename(log_dir / "alonechat.log.rotated")
+    logger.info("two")
+    (log_dir / "alonechat.log").unlink()
+    logger.info("three")
+    assert read_lines(log_dir / "alonechat.log.rotated") == ["one"]
+    assert read_lines(log_dir / "alonechat.log") == ["three"]
