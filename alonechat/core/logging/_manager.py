@@ -20,7 +20,7 @@ from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
 from ._levels import ERROR, LevelTable, level_no, parse_level
 from ._report import warn
-from ._sinks import ERROR_LOG, MAIN_LOG, RotatingFile, Writable, ensure_directory
+from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
 
 
 class LevelAware(Protocol):
@@ -32,9 +32,9 @@ class LevelAware(Protocol):
     _deferred: Deferred | None
 
 
-# Keys alonechat puts on a loguru record while its handlers see it: the state the first of
-# them read (all judge the record by it) and the destinations that have written it.
-_STATE, _WRITTEN = "_alonechat_state", "_alonechat_written"
+# Key alonechat puts on a loguru record while its handlers see it: the state the first of them
+# read (all judge the record by it). The sinks note on it which destinations wrote it.
+_STATE = "_alonechat_state"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,13 +261,13 @@ class LoggingManager:
                 return False
             if record["level"].no < state.table.effective(record["name"]):
                 return False
-            return target not in record.get(_WRITTEN, ())  # not already, by a replaced handler
+            return target not in record.get(WRITTEN, ())  # not already, by a replaced handler
 
         def layout(record: Any) -> str:
             return layout_of(record[_STATE])(record)
 
         return _loguru.add(
-            _Marking(sink, target),
+            sink if isinstance(sink, RotatingFile) else _Marking(sink, target),
             level=destination.minimum,
             format=layout,
             filter=accept,
@@ -286,7 +286,8 @@ class LoggingManager:
 
 
 class _Marking:
-    """Writes to ``sink`` and notes the target on the record (see :class:`LoggingManager`)."""
+    """Writes to a stream and notes the target on the record (see :class:`LoggingManager`;
+    a :class:`RotatingFile` notes it itself)."""
 
     def __init__(self, sink: Writable, target: str) -> None:
         self.sink, self.target = sink, target
@@ -299,7 +300,7 @@ class _Marking:
             self._flush()
         record = getattr(message, "record", None)
         if record is not None:
-            record.setdefault(_WRITTEN, set()).add(self.target)
+            record.setdefault(WRITTEN, set()).add(self.target)
 
     def stop(self) -> None:
         stop = getattr(self.sink, "stop", None)

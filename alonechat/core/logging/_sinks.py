@@ -20,6 +20,8 @@ from ._report import warn
 
 #: Seconds between checks that the open file is still the one at its path.
 WATCH_INTERVAL = 1.0
+#: Key of the set, on a loguru record, of the paths (and streams) that have written it.
+WRITTEN = "_alonechat_written"
 MAIN_LOG = "alonechat.log"
 ERROR_LOG = "alonechat_errors.log"
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -81,7 +83,7 @@ class RotatingFile:
             self.max_bytes, self.backup_count, self.file_mode = max_bytes, backup_count, file_mode
 
     def write(self, message: str) -> None:
-        """Append one formatted record."""
+        """Append one formatted record (and note on a loguru record that it was written)."""
         data = message.encode("utf-8", "backslashreplace")
         with self._lock:
             try:
@@ -92,6 +94,9 @@ class RotatingFile:
                 if self._size and self._size + len(data) > self.max_bytes:
                     self._rotate()
                 self._write(data)
+                record = getattr(message, "record", None)
+                if record is not None:
+                    record.setdefault(WRITTEN, set()).add(self.path)
             except OSError as exc:
                 self._close()
                 if not self._failing:

@@ -1,0 +1,49 @@
+"""The benchmark harness runs and measures every case (no timing is asserted: noisy machines)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    results = json.loads(out.read_text())
+    names = {row["case"] for row in results["cases"]}
+    for expected in (
+        "floor: preformatted line, buffered file",
+        "stdlib FileHandler",
+        "loguru file sink, rotation",
+        "alonechat text, rotating files",
+        "alonechat JSON, rotating files",
+        "alonechat debug() at INFO",
+        "alonechat InterceptHandler",
+        "alonechat enqueue=True (caller)",
+    ):
+        assert expected in names
+    for row in results["cases"]:
+        assert row["median_ns"] > 0, row["case"]
+        assert row["min_ns"] <= row["median_ns"] <= row["max_ns"]
+    assert [row["case"] for row in results["scaling"]] == [
+        "1,000 records",
+        "2,000 records",
+        "100 B messages",
+        "1,024 B messages",
+        "16,384 B messages",
+    ]
+    assert all(row["ns"] > 0 for row in results["scaling"])
+    assert {check["target"] for check in results["targets"]} >= {"text vs loguru with rotation"}
+    assert "-- targets" in result.stdout
