@@ -9,10 +9,16 @@ here: one :class:`RotatingFile` per path, shared by every handler writing that p
 from __future__ import annotations
 
 import contextlib
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 import os
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,6 +63,11 @@ class RotatingFile:
     record is split between files; the oldest backup is dropped; with ``backup_count`` 0 the
     full file is discarded. New files get ``file_mode`` whatever the umask.
 
+    Several processes may write one path (``uvicorn --workers``): the size is read from the
+    file itself, and rotating takes an ``flock`` on ``.<name>.lock`` beside the file; a
+    process that finds the file already rotated by another one reopens the new file instead
+    of rotating again, so no backup is overwritten and no record lost.
+
     When a write fails (a full disk, a deleted directory), one warning goes to stderr, the
     record is dropped, and the next record tries again (reopening the file): the application
     is never interrupted. A file deleted or renamed away by another program (logrotate) is
@@ -91,8 +102,8 @@ class RotatingFile:
                     self._close()  # deleted or renamed away (logrotate): start a new file
                 if self._fd is None:
                     self._open()
-                if self._size and self._size + len(data) > self.max_bytes:
-                    self._rotate()
+                if self._full(len(data)):
+                    self._rotate_shared(len(data))
                 self._write(data)
                 record = getattr(message, "record", None)
                 if record is not None:
@@ -145,6 +156,34 @@ class RotatingFile:
             fd, self._fd = self._fd, None
             os.close(fd)
 
+    def _full(self, incoming: int) -> bool:
+        """Whether ``incoming`` bytes would push the file past ``max_bytes``. The size is the
+        file's own (its end, which other processes may be moving too)."""
+        assert self._fd is not None
+        self._size = os.lseek(self._fd, 0, os.SEEK_END)
+        return bool(self._size) and self._size + incoming > self.max_bytes
+
+    def _rotate_shared(self, incoming: int) -> None:
+        """Rotate under an inter-process lock, unless another process just did: then the
+        file at ``path`` is new, and this one reopens it instead."""
+        with _interprocess_lock(self._lock_path()):
+            try:
+                on_disk = os.stat(self.path)
+            except FileNotFoundError:
+                on_disk = None
+            assert self._fd is not None
+            mine = os.fstat(self._fd)
+            if on_disk is None or (on_disk.st_ino, on_disk.st_dev) != (mine.st_ino, mine.st_dev):
+                self._close()
+                self._open()
+                if not self._full(incoming):
+                    return
+            self._rotate()
+
+    def _lock_path(self) -> str:
+        directory, name = os.path.split(self.path)
+        return os.path.join(directory, f".{name}.lock")
+
     def _rotate(self) -> None:
         self._close()
         if self.backup_count == 0:
@@ -156,6 +195,20 @@ class RotatingFile:
                     os.replace(older, f"{self.path}.{index + 1}")
             os.replace(self.path, f"{self.path}.1")
         self._open()
+
+
+@contextlib.contextmanager
+def _interprocess_lock(path: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created as needed); a no-op where there is none."""
+    if fcntl is None:  # pragma: no cover - not POSIX: rotation is per process
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 # fork() while another thread writes would leave the child a lock that nobody releases; the

@@ -75,7 +75,8 @@ def test_no_backups_discards_the_full_file(configure: Configure, log_dir: Path) 
     configure(max_bytes=100, backup_count=0, format_string="%(message)s")
     for index in range(5):
         get_logger("rotate").info("%d %s", index, "z" * 60)
-    assert sorted(p.name for p in log_dir.iterdir()) == ["alonechat.log", "alonechat_errors.log"]
+    names = sorted(p.name for p in log_dir.iterdir())
+    assert names == [".alonechat.log.lock", "alonechat.log", "alonechat_errors.log"]
     assert read_lines(log_dir / "alonechat.log") == [f"4 {'z' * 60}"]
 
 
