@@ -55,6 +55,7 @@ class LogConfig:
             secrets, so it is off unless asked for (the development preset asks).
         file_mode: Permissions of log files (umask-independent).
         dir_mode: Permissions of directories the system creates.
+        max_message_length: Longer messages are cut, with a marker saying how much.
     """
 
     level: str | int = "INFO"
@@ -72,6 +73,7 @@ class LogConfig:
     diagnose: bool = False
     file_mode: int = 0o640
     dir_mode: int = 0o750
+    max_message_length: int = 32_768
     #: The text layout as a loguru template, derived from format_string and date_format.
     template: str = field(init=False, repr=False, compare=False)
 
@@ -91,6 +93,9 @@ class LogConfig:
         self.max_bytes = _positive_int(self.max_bytes, "LogConfig.max_bytes", 1, "bytes")
         self.backup_count = _positive_int(self.backup_count, "LogConfig.backup_count", 0, "files")
         self.file_mode = _mode(self.file_mode, "LogConfig.file_mode")
+        self.max_message_length = _positive_int(
+            self.max_message_length, "LogConfig.max_message_length", 1, "characters"
+        )
         self.dir_mode = _mode(self.dir_mode, "LogConfig.dir_mode")
         check_date_format(self.date_format, "LogConfig.date_format")
         layout = DETAILED_FORMAT if self.format_string is None else self.format_string

@@ -26,6 +26,7 @@ Layout = Callable[[dict[str, Any]], str]
 # Keys alonechat adds to a loguru record dict for its own layouts; no sink shows them.
 _VIEW = "_alonechat_view"
 _JSON = "_alonechat_json"
+_MESSAGE = "_alonechat_message"
 
 # stdlib LogRecord attribute -> (loguru field, color markup or "").
 _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
@@ -88,7 +89,8 @@ class _RecordView:
     def __getitem__(self, key: str) -> object:
         if key.startswith("@"):
             return _COMPUTED[key[1:]](self._record)
-        return self._record["extra"].get(key, MISSING)
+        value = self._record["extra"].get(key, MISSING)
+        return safe_text(value, 4096) if isinstance(value, str) else value
 
 
 def check_date_format(date_format: object, field: str) -> None:
@@ -188,14 +190,47 @@ def text_template(fmt: str, date_format: str, field: str) -> str:
     return _check_loguru(fmt, field)
 
 
-def text_layout(template: str) -> Layout:
-    """The loguru ``format`` function for a template from :func:`text_template`."""
-    full = template + "\n{exception}"
-    if _VIEW not in template:
-        return lambda record: full
+# Characters that could forge a line or recolor a terminal: C0/C1 controls (tab excepted),
+# DEL and the Unicode line separators.
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+
+
+def safe_text(text: str, limit: int) -> str:
+    """``text`` for a text log line: control characters (CR, LF, ESC...) written as
+    ``\\n``, ``\\x1b``..., and more than ``limit`` characters cut with a marker."""
+    text = _cut(text, limit)
+    return text if text.isprintable() else _CONTROLS.sub(_escaped, text)
+
+
+def _rename(template: str, old: str, new: str) -> str:
+    """``template`` with the fields rooted at ``old`` read from ``new`` instead."""
+    parts = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            if name == old or name.startswith((old + ".", old + "[")):
+                name = new + name[len(old) :]
+            conv = f"!{conversion}" if conversion else ""
+            parts.append("{" + name + conv + (f":{spec}" if spec else "") + "}")
+    return "".join(parts)
+
+
+def text_layout(template: str, max_message: int) -> Layout:
+    """The loguru ``format`` function for a template from :func:`text_template`: the message
+    goes through :func:`safe_text`, so user data cannot forge a line or recolor a console."""
+    full = _rename(template, "message", _MESSAGE) + "\n{exception}"
+    view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
-        record[_VIEW] = _RecordView(record)
+        record[_MESSAGE] = safe_text(record["message"], max_message)
+        if view:
+            record[_VIEW] = _RecordView(record)
         return full
 
     return layout
@@ -253,7 +288,7 @@ _JSON_RESERVED = frozenset(
 )
 
 
-def json_line(record: Mapping[str, Any]) -> str:
+def json_line(record: Mapping[str, Any], max_message: int = 32_768) -> str:
     """One flat JSON object for a loguru record; odd values never break it.
 
     A value JSON cannot encode is written as ``str(value)``; a container it cannot encode
@@ -263,7 +298,8 @@ def json_line(record: Mapping[str, Any]) -> str:
     head = (
         f'{{"time":"{record["time"].isoformat()}","level":{_string(record["level"].name)},'
         f'"logger":{"null" if name is None else _string(name)},'
-        f'"message":{_string(record["message"])},"module":{_string(record["module"])},'
+        f'"message":{_string(_cut(record["message"], max_message))},'
+        f'"module":{_string(record["module"])},'
         f'"function":{_string(record["function"])},"line":{int(record["line"])},'
         f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
         f'"thread":{_string(str(record["thread"].name))}'
@@ -287,8 +323,19 @@ def json_line(record: Mapping[str, Any]) -> str:
     return f"{head},{tail[1:]}"
 
 
-def json_layout(record: dict[str, Any]) -> str:
+def _cut(text: str, limit: int) -> str:
+    if len(text) > limit:
+        return f"{text[:limit]}... [alonechat: {len(text) - limit} more characters cut]"
+    return text
+
+
+def json_layout(max_message: int) -> Layout:
     """loguru ``format`` function writing :func:`json_line` (computed once per record)."""
-    if _JSON not in record:
-        record[_JSON] = json_line(record)
-    return "{" + _JSON + "}\n"
+    template = "{" + _JSON + "}\n"
+
+    def layout(record: dict[str, Any]) -> str:
+        if _JSON not in record:
+            record[_JSON] = json_line(record, max_message)
+        return template
+
+    return layout

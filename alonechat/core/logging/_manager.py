@@ -137,12 +137,12 @@ class LoggingManager:
             for destination, sink in wanted.items():
                 if destination not in self._handlers:
                     self._handlers[destination] = self._add(destination, sink)
-            text = text_layout(config.template)
+            text = text_layout(config.template, config.max_message_length)
             self._state = _State(
                 config,
                 table,
                 console=text,
-                files=json_layout if config.json_output else text,
+                files=json_layout(config.max_message_length) if config.json_output else text,
                 active=frozenset(d.target for d in wanted),
                 directory=directory,
             )

@@ -113,3 +113,47 @@ def test_render_message_with_unprintable_args() -> None:
 
     rendered = render_message("%d", (BadRepr(),))
     assert rendered.startswith("%d [alonechat: message does not fit its args <unprintable tuple>")
+
+
+def test_user_data_cannot_forge_a_text_line(configure: Configure, log_dir: Path) -> None:
+    """CR/LF and other controls in a message or an extra field are written escaped."""
+    configure(format_string="%(levelname)s %(user)s %(message)s")
+    forged = "login ok\n2026-01-01 00:00:00 | CRITICAL | admin | forged\rline\u2028sep"
+    get_logger("inject").info(forged, extra={"user": "eve\nCRITICAL"})
+    lines = read_lines(log_dir / "alonechat.log")
+    assert lines == [
+        "INFO eve\\nCRITICAL login ok\\n2026-01-01 00:00:00 | CRITICAL | admin | forged"
+        "\\rline\\u2028sep"
+    ]
+
+
+def test_user_data_cannot_recolor_the_console(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(console_output=True, file_output=False, colorize=True, format_string="%(message)s")
+    get_logger("inject").info("\x1b[2J\x1b[31mfake alarm")
+    err = capsys.readouterr().err
+    assert "\\x1b[2J\\x1b[31mfake alarm" in err
+    assert "\x1b[2J" not in err
+
+
+def test_long_messages_are_cut_with_a_marker(configure: Configure, log_dir: Path) -> None:
+    configure(format_string="%(message)s", max_message_length=10)
+    get_logger("long").info("0123456789abcdef")
+    assert read_lines(log_dir / "alonechat.log") == [
+        "0123456789... [alonechat: 6 more characters cut]"
+    ]
+
+
+def test_json_stays_one_valid_object_per_line(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True, max_message_length=1000)
+    get_logger("j").info("nul\x00 cr\r lf\n surrogate\udc80 " + "x" * 5000)
+    (line,) = read_lines(log_dir / "alonechat.log")
+    record = json.loads(line)
+    assert record["message"].startswith("nul\x00 cr\r lf\n surrogate\udc80 xxx")
+    assert record["message"].endswith("... [alonechat: 4024 more characters cut]")
+
+
+def test_max_message_length_is_validated() -> None:
+    with pytest.raises(ValueError, match="LogConfig.max_message_length: must be an int >= 1"):
+        LogConfig(max_message_length=0)
