@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 from ._levels import parse_level
+from ._redact import DEFAULT_KEYS
 
 MiB = 1024 * 1024
 
@@ -56,6 +58,9 @@ class LogConfig:
         file_mode: Permissions of log files (umask-independent).
         dir_mode: Permissions of directories the system creates.
         max_message_length: Longer messages are cut, with a marker saying how much.
+        redact: Mask secrets before any sink sees a record (on in the production preset).
+        redact_keys: Field names (and ``key=value`` keys in text) whose values are secrets.
+        redact_patterns: More regular expressions whose matches are masked.
     """
 
     level: str | int = "INFO"
@@ -74,6 +79,9 @@ class LogConfig:
     file_mode: int = 0o640
     dir_mode: int = 0o750
     max_message_length: int = 32_768
+    redact: bool = False
+    redact_keys: tuple[str, ...] = DEFAULT_KEYS
+    redact_patterns: tuple[str, ...] = ()
     #: The text layout as a loguru template, derived from format_string and date_format.
     template: str = field(init=False, repr=False, compare=False)
 
@@ -81,7 +89,14 @@ class LogConfig:
         self.level = parse_level(self.level, "LogConfig.level")
         if not isinstance(self.log_dir, (str, os.PathLike)) or not os.fspath(self.log_dir):
             raise ValueError(f"LogConfig.log_dir: must be a non-empty path, got {self.log_dir!r}")
-        for name in ("console_output", "file_output", "json_output", "enqueue", "diagnose"):
+        for name in (
+            "console_output",
+            "file_output",
+            "json_output",
+            "enqueue",
+            "diagnose",
+            "redact",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
                     f"LogConfig.{name}: must be True or False, got {getattr(self, name)!r}"
@@ -101,6 +116,21 @@ class LogConfig:
         layout = DETAILED_FORMAT if self.format_string is None else self.format_string
         self.template = text_template(layout, self.date_format, "LogConfig.format_string")
         self.component_levels = _components(self.component_levels)
+        self.redact_keys = _strings(self.redact_keys, "LogConfig.redact_keys")
+        self.redact_patterns = _strings(self.redact_patterns, "LogConfig.redact_patterns")
+        for pattern in self.redact_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"LogConfig.redact_patterns: {pattern!r} is not a regular expression ({exc})"
+                ) from None
+
+
+def _strings(value: object, field: str) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) and item for item in value):
+        return tuple(value)
+    raise ValueError(f"{field}: must be a list or tuple of non-empty strings, got {value!r}")
 
 
 def _components(value: object) -> dict[str, str | int]:
@@ -136,7 +166,7 @@ def create_development_config(**overrides: Any) -> LogConfig:
 
 
 def create_production_config(**overrides: Any) -> LogConfig:
-    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format."""
+    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format, redaction."""
     settings: dict[str, Any] = {
         "level": "INFO",
         "log_dir": "./logs/prod",
@@ -146,6 +176,7 @@ def create_production_config(**overrides: Any) -> LogConfig:
         "backup_count": 10,
         "format_string": DETAILED_FORMAT,
         "diagnose": False,
+        "redact": True,
     }
     return LogConfig(**{**settings, **overrides})
 

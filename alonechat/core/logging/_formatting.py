@@ -12,6 +12,8 @@ from typing import Any
 
 from loguru import logger as _loguru
 
+from ._redact import Redactor
+
 #: The simple built-in layout (testing preset), stdlib notation.
 SIMPLE_FORMAT = "%(asctime)s | %(levelname)-8s | %(name)s | %(message)s"
 #: The detailed built-in layout, with file:line and function (development, production).
@@ -27,6 +29,7 @@ Layout = Callable[[dict[str, Any]], str]
 _VIEW = "_alonechat_view"
 _JSON = "_alonechat_json"
 _MESSAGE = "_alonechat_message"
+_TRACEBACK = "_alonechat_traceback"
 
 # stdlib LogRecord attribute -> (loguru field, color markup or "").
 _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
@@ -221,19 +224,32 @@ def _rename(template: str, old: str, new: str) -> str:
     return "".join(parts)
 
 
-def text_layout(template: str, max_message: int) -> Layout:
+def text_layout(template: str, max_message: int, redactor: Redactor | None = None) -> Layout:
     """The loguru ``format`` function for a template from :func:`text_template`: the message
-    goes through :func:`safe_text`, so user data cannot forge a line or recolor a console."""
-    full = _rename(template, "message", _MESSAGE) + "\n{exception}"
+    goes through :func:`safe_text`, so user data cannot forge a line or recolor a console.
+    With a ``redactor``, tracebacks are formatted here (redacted) instead of by loguru."""
+    exception = "{exception}" if redactor is None else "{" + _TRACEBACK + "}"
+    full = _rename(template, "message", _MESSAGE) + "\n" + exception
     view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
         record[_MESSAGE] = safe_text(record["message"], max_message)
         if view:
             record[_VIEW] = _RecordView(record)
+        if redactor is not None:
+            record[_TRACEBACK] = redactor.text(_traceback(record["exception"]))
         return full
 
     return layout
+
+
+def _traceback(exception: Any) -> str:
+    if exception is None or exception[0] is None:
+        return ""
+    try:
+        return "".join(traceback.format_exception(*exception))
+    except Exception as exc:  # pragma: no cover - traceback itself failed
+        return f"<traceback unavailable: {_safe_repr(exc)}>\n"
 
 
 def render_message(msg: object, args: object) -> str:
@@ -288,7 +304,9 @@ _JSON_RESERVED = frozenset(
 )
 
 
-def json_line(record: Mapping[str, Any], max_message: int = 32_768) -> str:
+def json_line(
+    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+) -> str:
     """One flat JSON object for a loguru record; odd values never break it.
 
     A value JSON cannot encode is written as ``str(value)``; a container it cannot encode
@@ -307,13 +325,13 @@ def json_line(record: Mapping[str, Any], max_message: int = 32_768) -> str:
     data = {f"extra_{k}" if k in _JSON_RESERVED else k: v for k, v in record["extra"].items()}
     exception = record["exception"]
     if exception is not None and exception[0] is not None:
-        type_, value, tb = exception
+        type_, value, _ = exception
         data["exc_type"] = getattr(type_, "__name__", _safe_str(type_))
         data["exc_message"] = _safe_str(value)
-        try:
-            data["exc_traceback"] = "".join(traceback.format_exception(type_, value, tb))
-        except Exception as exc:  # pragma: no cover - traceback itself failed
-            data["exc_traceback"] = f"<traceback unavailable: {_safe_repr(exc)}>"
+        data["exc_traceback"] = _traceback(exception)
+        if redactor is not None:
+            data["exc_message"] = redactor.text(data["exc_message"])
+            data["exc_traceback"] = redactor.text(data["exc_traceback"])
     if not data:
         return head + "}"
     try:
@@ -329,13 +347,13 @@ def _cut(text: str, limit: int) -> str:
     return text
 
 
-def json_layout(max_message: int) -> Layout:
+def json_layout(max_message: int, redactor: Redactor | None = None) -> Layout:
     """loguru ``format`` function writing :func:`json_line` (computed once per record)."""
     template = "{" + _JSON + "}\n"
 
     def layout(record: dict[str, Any]) -> str:
         if _JSON not in record:
-            record[_JSON] = json_line(record, max_message)
+            record[_JSON] = json_line(record, max_message, redactor)
         return template
 
     return layout

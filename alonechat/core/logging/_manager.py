@@ -19,6 +19,7 @@ from ._deferred import Deferred
 from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
 from ._levels import ERROR, LevelTable, level_no, parse_level
+from ._redact import Redactor
 from ._report import warn
 from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
 
@@ -57,6 +58,7 @@ class _State:
     files: Layout
     active: frozenset[str]  # the targets written to
     directory: Path | None = None
+    redactor: Redactor | None = None
 
 
 def _blank(record: dict[str, Any]) -> str:
@@ -137,12 +139,18 @@ class LoggingManager:
             for destination, sink in wanted.items():
                 if destination not in self._handlers:
                     self._handlers[destination] = self._add(destination, sink)
-            text = text_layout(config.template, config.max_message_length)
+            redactor = (
+                Redactor(config.redact_keys, config.redact_patterns) if config.redact else None
+            )
+            text = text_layout(config.template, config.max_message_length, redactor)
             self._state = _State(
                 config,
                 table,
                 console=text,
-                files=json_layout(config.max_message_length) if config.json_output else text,
+                files=(
+                    json_layout(config.max_message_length, redactor) if config.json_output else text
+                ),
+                redactor=redactor,
                 active=frozenset(d.target for d in wanted),
                 directory=directory,
             )
@@ -255,8 +263,11 @@ class LoggingManager:
 
         def accept(record: Any) -> bool:
             state = record.get(_STATE)
-            if state is None:
+            if state is None:  # the first of the handlers: pin the state, mask the secrets
                 state = record[_STATE] = self._state
+                if state.redactor is not None:
+                    record["message"] = state.redactor.text(record["message"])
+                    record["extra"] = state.redactor.fields(record["extra"])
             if target not in state.active:
                 return False
             if record["level"].no < state.table.effective(record["name"]):
