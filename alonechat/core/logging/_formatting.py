@@ -233,7 +233,10 @@ def text_layout(template: str, max_message: int, redactor: Redactor | None = Non
     view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
-        record[_MESSAGE] = safe_text(record["message"], max_message)
+        message = record["message"]
+        if len(message) > max_message or not message.isprintable():
+            message = safe_text(message, max_message)
+        record[_MESSAGE] = message
         if view:
             record[_VIEW] = _RecordView(record)
         if redactor is not None:

@@ -311,7 +311,7 @@ class _Marking:
             self._flush()
         record = getattr(message, "record", None)
         if record is not None:
-            record.setdefault(WRITTEN, set()).add(self.target)
+            record[WRITTEN] = (*record.get(WRITTEN, ()), self.target)
 
     def stop(self) -> None:
         stop = getattr(self.sink, "stop", None)

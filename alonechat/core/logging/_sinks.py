@@ -26,7 +26,7 @@ from ._report import warn
 
 #: Seconds between checks that the open file is still the one at its path.
 WATCH_INTERVAL = 1.0
-#: Key of the set, on a loguru record, of the paths (and streams) that have written it.
+#: Key of the tuple, on a loguru record, of the paths (and streams) that have written it.
 WRITTEN = "_alonechat_written"
 MAIN_LOG = "alonechat.log"
 ERROR_LOG = "alonechat_errors.log"
@@ -98,8 +98,10 @@ class RotatingFile:
         data = message.encode("utf-8", "backslashreplace")
         with self._lock:
             try:
-                if self._fd is not None and not self._still_at_path():
-                    self._close()  # deleted or renamed away (logrotate): start a new file
+                if self._fd is not None and time.monotonic() - self._checked >= WATCH_INTERVAL:
+                    self._checked = time.monotonic()
+                    if not self._still_at_path():
+                        self._close()  # deleted or renamed away (logrotate): start anew
                 if self._fd is None:
                     self._open()
                 if self._full(len(data)):
@@ -107,7 +109,7 @@ class RotatingFile:
                 self._write(data)
                 record = getattr(message, "record", None)
                 if record is not None:
-                    record.setdefault(WRITTEN, set()).add(self.path)
+                    record[WRITTEN] = (*record.get(WRITTEN, ()), self.path)
             except OSError as exc:
                 self._close()
                 if not self._failing:
@@ -125,11 +127,7 @@ class RotatingFile:
             self._close()
 
     def _still_at_path(self) -> bool:
-        """Whether the open file is still the one at ``path`` (checked once a second)."""
-        now = time.monotonic()
-        if now - self._checked < WATCH_INTERVAL:
-            return True
-        self._checked = now
+        """Whether the open file is still the one at ``path``."""
         try:
             on_disk = os.stat(self.path)
         except FileNotFoundError:
