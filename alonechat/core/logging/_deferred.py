@@ -14,12 +14,18 @@ import contextvars
 import os
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ._report import warn
 
+# While callers keep logging and fewer than _BACKLOG records wait, the writer yields the
+# interpreter (GIL) to them for _YIELD seconds after every _BATCH records: a burst costs its
+# callers little and is written out in the pauses; a bigger backlog, or a flush with no
+# caller logging, is written without pauses.
+_BATCH, _BACKLOG, _YIELD = 32, 20_000, 0.002
 _Item = tuple[contextvars.Context | None, Callable[..., object], tuple[Any, ...]]
 _INSTANCES: weakref.WeakSet[Deferred] = weakref.WeakSet()
 
@@ -36,11 +42,13 @@ class Deferred:
         self._start_lock = threading.Lock()
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._puts = 0
         _INSTANCES.add(self)
 
     def put(self, function: Callable[..., object], *args: Any) -> None:
         """Run ``function(*args)`` on the writer thread, in the caller's context."""
         self._queue.put((contextvars.copy_context(), function, args))
+        self._puts += 1  # approximate under threads; only tells the writer callers are busy
         if self._thread is None:
             self._start()
 
@@ -72,7 +80,13 @@ class Deferred:
                 atexit.register(self.close)
 
     def _run(self) -> None:
+        written, seen = 0, self._puts
         while (item := self._queue.get()) is not None:
+            written += 1
+            if written % _BATCH == 0:
+                busy, seen = self._puts != seen, self._puts
+                if busy and self._queue.qsize() < _BACKLOG:
+                    time.sleep(_YIELD)  # callers are logging: they go first
             context, function, args = item
             try:
                 if context is None:
