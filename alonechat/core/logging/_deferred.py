@@ -43,10 +43,15 @@ class Deferred:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._puts = 0
+        self._closed = False
         _INSTANCES.add(self)
 
     def put(self, function: Callable[..., object], *args: Any) -> None:
-        """Run ``function(*args)`` on the writer thread, in the caller's context."""
+        """Run ``function(*args)`` on the writer thread, in the caller's context (right
+        here once the writer is closed, e.g. from an ``atexit`` function that runs later)."""
+        if self._closed:
+            function(*args)
+            return
         self._queue.put((contextvars.copy_context(), function, args))
         self._puts += 1  # approximate under threads; only tells the writer callers are busy
         if self._thread is None:
@@ -64,8 +69,9 @@ class Deferred:
         return False
 
     def close(self) -> None:
-        """Flush, then end the writer thread."""
+        """Flush, then end the writer thread; later records are written by their callers."""
         atexit.unregister(self.close)
+        self._closed = True
         if self.flush() and self._thread is not None:
             self._queue.put(None)
             self._thread.join(self.timeout)
@@ -97,6 +103,7 @@ class Deferred:
                 warn(f"a queued record could not be written: {exc!r}")
 
     def _after_fork_in_child(self) -> None:
+        self._closed = False
         self._start_lock = threading.Lock()
         self._queue = queue.SimpleQueue()
         self._thread = None

@@ -160,3 +160,20 @@ def test_a_stuck_sink_cannot_hang_shutdown(
         writer.timeout = 5.0
         release.set()
         loguru_logger.remove(handler_id)
+
+
+def test_records_from_late_exit_functions_are_written(tmp_path: Path) -> None:
+    """An atexit function registered before logging was configured runs after the writer
+    closed: its record is written by the caller itself."""
+    script = tmp_path / "late.py"
+    script.write_text(
+        "import atexit\n"
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "atexit.register(lambda: get_logger('app').info('bye'))\n"
+        "configure_logging(LogConfig(log_dir='logs', console_output=False, enqueue=True,\n"
+        "                            format_string='%(message)s'))\n"
+        "get_logger('app').info('hello')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True, timeout=60)
+    assert read_lines(tmp_path / "logs" / "alonechat.log") == ["hello", "bye"]
