@@ -51,7 +51,7 @@ class LogConfig:
         date_format: strftime notation for ``%(asctime)s``.
         component_levels: Level per logger-name prefix, e.g. ``{"AloneChat.server": "DEBUG"}``.
         json_output: Write the log files as JSON lines (one flat object per record).
-        enqueue: Hand records to a background writer (loguru's ``enqueue``).
+        enqueue: The caller only queues each record; a background thread writes it.
         colorize: Force console colors on or off; ``None`` colors only a terminal.
         diagnose: Show variable values in tracebacks (loguru's ``diagnose``). It can print
             secrets, so it is off unless asked for (the development preset asks).
