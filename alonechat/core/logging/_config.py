@@ -16,6 +16,8 @@ MiB = 1024 * 1024
 
 #: Environment variable read by :func:`resolve_environment` when no env is given.
 ENV_VAR = "ALONECHAT_ENV"
+#: Environment variable: ``json`` makes ``auto_configure`` write JSON lines to stdout only.
+FORMAT_VAR = "ALONECHAT_LOG_FORMAT"
 
 
 def _positive_int(value: object, field: str, minimum: int, unit: str) -> int:
@@ -61,6 +63,8 @@ class LogConfig:
         redact: Mask secrets before any sink sees a record (on in the production preset).
         redact_keys: Field names (and ``key=value`` keys in text) whose values are secrets.
         redact_patterns: More regular expressions whose matches are masked.
+        stdout_json: Write JSON lines to stdout and nothing else (no stderr text, no files),
+            as container log collectors expect; ``$ALONECHAT_LOG_FORMAT=json`` turns it on.
     """
 
     level: str | int = "INFO"
@@ -80,6 +84,7 @@ class LogConfig:
     dir_mode: int = 0o750
     max_message_length: int = 32_768
     redact: bool = False
+    stdout_json: bool = False
     redact_keys: tuple[str, ...] = DEFAULT_KEYS
     redact_patterns: tuple[str, ...] = ()
     #: The text layout as a loguru template, derived from format_string and date_format.
@@ -96,6 +101,7 @@ class LogConfig:
             "enqueue",
             "diagnose",
             "redact",
+            "stdout_json",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from loguru import logger as _loguru
 
-from ._config import PRESETS, LogConfig, resolve_environment
+from ._config import FORMAT_VAR, PRESETS, LogConfig, resolve_environment
 from ._deferred import Deferred
 from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
@@ -143,13 +143,12 @@ class LoggingManager:
                 Redactor(config.redact_keys, config.redact_patterns) if config.redact else None
             )
             text = text_layout(config.template, config.max_message_length, redactor)
+            json = json_layout(config.max_message_length, redactor)
             self._state = _State(
                 config,
                 table,
-                console=text,
-                files=(
-                    json_layout(config.max_message_length, redactor) if config.json_output else text
-                ),
+                console=json if config.stdout_json else text,
+                files=json if config.json_output else text,
                 redactor=redactor,
                 active=frozenset(d.target for d in wanted),
                 directory=directory,
@@ -220,6 +219,9 @@ class LoggingManager:
         created here; one that cannot be is reported and left out)."""
         wanted: dict[_Destination, Writable] = {}
         options = {"diagnose": config.diagnose}
+        if config.stdout_json:  # 12-factor: JSON lines on stdout, nothing else
+            wanted[_Destination(f"<stdout {id(sys.stdout)}>", 0, False, **options)] = sys.stdout
+            return None, wanted
         if config.console_output:
             colorize = config.colorize
             if colorize is None:
@@ -338,10 +340,18 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
 
     ``env`` accepts development/dev, production/prod, testing/test in any case; keyword
     ``overrides`` replace preset fields (``auto_configure("prod", log_dir="/var/log/x")``).
+    ``$ALONECHAT_LOG_FORMAT=json`` sends JSON lines to stdout and nothing else (containers).
 
     Raises:
         ValueError: for an unknown environment name (the allowed names are listed).
     """
+    log_format = os.environ.get(FORMAT_VAR, "").strip().lower()
+    if log_format not in ("", "text", "json"):
+        raise ValueError(
+            f"{FORMAT_VAR}: unknown log format {os.environ[FORMAT_VAR]!r}; allowed: text, json"
+        )
+    if log_format == "json":
+        overrides.setdefault("stdout_json", True)
     return configure_logging(PRESETS[resolve_environment(env)](**overrides))
 
 
