@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import multiprocessing.util
 import os
 import queue
 import threading
@@ -43,6 +44,7 @@ class Deferred:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._puts = 0
+        self._written = 0
         self._closed = False
         _INSTANCES.add(self)
 
@@ -58,15 +60,19 @@ class Deferred:
             self._start()
 
     def flush(self) -> bool:
-        """Wait until everything put so far has run (at most ``timeout``); False if not."""
+        """Wait until everything put so far has run; give up (False) only when the writer
+        makes no progress for ``timeout`` seconds, so a long queue is still written."""
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
         self._queue.put((None, done.set, ()))
-        if done.wait(self.timeout):
-            return True
-        warn(f"gave up waiting for queued records after {self.timeout:g}s")
-        return False
+        written = -1
+        while not done.wait(self.timeout):
+            if self._written == written:
+                warn(f"gave up waiting for queued records after {self.timeout:g}s without progress")
+                return False
+            written = self._written
+        return True
 
     def close(self) -> None:
         """Flush, then end the writer thread; later records are written by their callers."""
@@ -84,6 +90,8 @@ class Deferred:
                 thread.start()
                 self._thread = thread
                 atexit.register(self.close)
+                # a multiprocessing child ends with os._exit: its finalizers still run
+                multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def _run(self) -> None:
         written, seen = 0, self._puts
@@ -99,6 +107,7 @@ class Deferred:
                     function(*args)
                 else:
                     context.run(function, *args)
+                self._written += 1
             except Exception as exc:  # the writer must outlive any one record
                 warn(f"a queued record could not be written: {exc!r}")
 

@@ -7,7 +7,7 @@ import re
 import string
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from loguru import logger as _loguru
@@ -30,6 +30,7 @@ _VIEW = "_alonechat_view"
 _JSON = "_alonechat_json"
 _MESSAGE = "_alonechat_message"
 _TRACEBACK = "_alonechat_traceback"
+_NAME = "_alonechat_name"
 
 # stdlib LogRecord attribute -> (loguru field, color markup or "").
 _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
@@ -93,7 +94,9 @@ class _RecordView:
         if key.startswith("@"):
             return _COMPUTED[key[1:]](self._record)
         value = self._record["extra"].get(key, MISSING)
-        return safe_text(value, 4096) if isinstance(value, str) else value
+        if value is MISSING or isinstance(value, (int, float)):  # numbers keep their format
+            return value
+        return safe_text(value if isinstance(value, str) else _safe_str(value), 4096)
 
 
 def check_date_format(date_format: object, field: str) -> None:
@@ -195,7 +198,7 @@ def text_template(fmt: str, date_format: str, field: str) -> str:
 
 # Characters that could forge a line or recolor a terminal: C0/C1 controls (tab excepted),
 # DEL and the Unicode line separators.
-_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
@@ -224,26 +227,60 @@ def _rename(template: str, old: str, new: str) -> str:
     return "".join(parts)
 
 
-def text_layout(template: str, max_message: int, redactor: Redactor | None = None) -> Layout:
-    """The loguru ``format`` function for a template from :func:`text_template`: the message
-    goes through :func:`safe_text`, so user data cannot forge a line or recolor a console.
-    With a ``redactor``, tracebacks are formatted here (redacted) instead of by loguru."""
-    exception = "{exception}" if redactor is None else "{" + _TRACEBACK + "}"
-    full = _rename(template, "message", _MESSAGE) + "\n" + exception
+def text_layout(
+    template: str, max_message: int, redactor: Redactor | None = None, *, own_traceback: bool
+) -> Layout:
+    """The loguru ``format`` function for a template from :func:`text_template`.
+
+    The message and the logger name go through :func:`safe_text`, so user data cannot forge
+    a line or recolor a console. With ``own_traceback`` (files; any sink when redacting),
+    tracebacks are formatted here, with exception messages escaped (and redacted), instead
+    of by loguru (whose colored, ``diagnose`` tracebacks the console keeps otherwise).
+    """
+    exception = "{" + _TRACEBACK + "}" if own_traceback or redactor else "{exception}"
+    full = _rename(_rename(template, "message", _MESSAGE), "name", _NAME) + "\n" + exception
     view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
-        message = record["message"]
+        message, name = record["message"], record["name"] or ""
         if len(message) > max_message or not message.isprintable():
             message = safe_text(message, max_message)
         record[_MESSAGE] = message
+        record[_NAME] = name if name.isprintable() else safe_text(name, 256)
         if view:
             record[_VIEW] = _RecordView(record)
-        if redactor is not None:
-            record[_TRACEBACK] = redactor.text(_traceback(record["exception"]))
+        if exception != "{exception}":
+            trace = _safe_traceback(record["exception"])
+            record[_TRACEBACK] = redactor.text(trace) if redactor and trace else trace
         return full
 
     return layout
+
+
+def _safe_traceback(exception: Any) -> str:
+    """A traceback as Python prints it, with each exception's message escaped."""
+    if exception is None or exception[0] is None:
+        return ""
+    try:
+        return "".join(_chain(traceback.TracebackException(*exception), set()))
+    except Exception as exc:  # pragma: no cover - traceback itself failed
+        return f"<traceback unavailable: {_safe_repr(exc)}>\n"
+
+
+def _chain(te: traceback.TracebackException, seen: set[int]) -> Iterator[str]:
+    seen.add(id(te))
+    cause, context = te.__cause__, te.__context__
+    if cause is not None and id(cause) not in seen:
+        yield from _chain(cause, seen)
+        yield "\nThe above exception was the direct cause of the following exception:\n\n"
+    elif context is not None and not te.__suppress_context__ and id(context) not in seen:
+        yield from _chain(context, seen)
+        yield "\nDuring handling of the above exception, another exception occurred:\n\n"
+    if te.stack:
+        yield "Traceback (most recent call last):\n"
+        yield from te.stack.format()
+    for line in te.format_exception_only():
+        yield safe_text(line.rstrip("\n"), 32_768) + "\n"
 
 
 def _traceback(exception: Any) -> str:

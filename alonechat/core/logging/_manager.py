@@ -142,13 +142,18 @@ class LoggingManager:
             redactor = (
                 Redactor(config.redact_keys, config.redact_patterns) if config.redact else None
             )
-            text = text_layout(config.template, config.max_message_length, redactor)
+            text = text_layout(
+                config.template, config.max_message_length, redactor, own_traceback=False
+            )
+            file_text = text_layout(
+                config.template, config.max_message_length, redactor, own_traceback=True
+            )
             json = json_layout(config.max_message_length, redactor)
             self._state = _State(
                 config,
                 table,
                 console=json if config.stdout_json else text,
-                files=json if config.json_output else text,
+                files=json if config.json_output else file_text,
                 redactor=redactor,
                 active=frozenset(d.target for d in wanted),
                 directory=directory,
@@ -265,11 +270,11 @@ class LoggingManager:
 
         def accept(record: Any) -> bool:
             state = record.get(_STATE)
-            if state is None:  # the first of the handlers: pin the state, mask the secrets
-                state = record[_STATE] = self._state
+            if state is None:  # the first of the handlers: mask the secrets, pin the state
+                state = self._state
                 if state.redactor is not None:
-                    record["message"] = state.redactor.text(record["message"])
-                    record["extra"] = state.redactor.fields(record["extra"])
+                    _redact(state.redactor, record)
+                record[_STATE] = state
             if target not in state.active:
                 return False
             if record["level"].no < state.table.effective(record["name"]):
@@ -296,6 +301,18 @@ class LoggingManager:
         in_use = {d.target for d in self._handlers}
         for path in [p for p in self._files if p not in in_use]:
             self._files.pop(path).stop()
+
+
+def _redact(redactor: Redactor, record: Any) -> None:
+    """Mask the record's secrets; if that fails, withhold what could not be checked."""
+    try:
+        record["message"] = redactor.text(record["message"])
+    except Exception as exc:
+        record["message"] = f"[alonechat: message withheld, redaction failed: {exc!r}]"
+    try:
+        record["extra"] = redactor.fields(record["extra"])
+    except Exception as exc:
+        record["extra"] = {"alonechat_redaction_error": f"fields withheld: {exc!r}"}
 
 
 class _Marking:

@@ -48,55 +48,93 @@ def safe_path(path: str) -> str:
     return parts._replace(netloc=netloc, query="", fragment="").geturl()
 
 
-#: Keys whose values are masked by default (``LogConfig.redact_keys``).
+#: Keys whose values are masked by default (``LogConfig.redact_keys``). A field or ``key=``
+#: name is secret when its last words are one of these: ``db_password``, ``access_token``,
+#: ``X-Api-Key`` are; ``prompt_tokens``, ``session_timeout``, ``password_changed_at`` are not.
 DEFAULT_KEYS = (
-    "password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "cookie",
-    "session", "credential",
+    "password", "passwd", "pwd", "secret", "secret_key", "private_key", "token", "api_key",
+    "apikey", "authorization", "auth", "cookie", "session", "sessionid", "credential",
+    "credentials",
 )  # fmt: skip
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_LIMIT = 4096  # longest value (or key) a pattern looks at: matching stays linear
+_RULES_FIXED: list[tuple[re.Pattern[str], str]] = [
+    # scheme://user:password@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://[^\s:/@]{1,256}:)[^\s@/]{1,256}@"),
+     rf"\1{REDACTED}@"),
+    # Authorization / Cookie headers: the whole value, to the end of the line or quote
+    (re.compile(r"(?i)\b((?:proxy-)?authorization|(?:set-)?cookie)(['\"]?\s*[:=]\s*)"
+                r"[^\s'\"][^\r\n'\"]{0,4095}"), rf"\1\2{REDACTED}"),
+    (re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]{8,4096}"),
+     rf"\1 {REDACTED}"),
+]  # fmt: skip
+# key=value, key: value, "key": "value", 'key': 'value'; whether the key is secret is decided
+# in Python, and the value is only consumed when it is.
+_KEY = re.compile(r"""(?<![\w-])(['"]?)([A-Za-z][\w.-]{0,63})\1\s*[=:]\s*""")
+_VALUE = re.compile(
+    r""""(?:[^"\\\n]|\\.){0,4096}"|'(?:[^'\\\n]|\\.){0,4096}'|[^\s,;&)\]}'"]{1,4096}"""
+)
+_MAX_DEPTH = 8
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(_WORDS.findall(_CAMEL.sub("_", name).lower()))
 
 
 class Redactor:
     """Masks secrets in a record before any of alonechat's sinks sees it.
 
-    ``extra`` fields whose name contains one of ``keys`` (any case, ``_`` or ``-``), and in
-    message and exception text: ``key=value``, ``key: value``, ``"key": "value"`` and
-    ``Bearer``/``Basic`` credentials, plus every match of ``patterns`` (regular expressions).
+    ``extra`` fields (nested mappings and lists included) whose name ends with one of
+    ``keys``; and in message and exception text: ``key=value``, ``key: value``, ``"key":
+    "value"``, ``'key': 'value'`` for such keys, Authorization and Cookie header values,
+    ``Bearer``/``Basic``/``Token`` credentials, passwords in URLs, plus every match of
+    ``patterns`` (regular expressions). Matching is linear in the text's length.
     """
 
     def __init__(self, keys: tuple[str, ...], patterns: tuple[str, ...] = ()) -> None:
-        self.keys = tuple(key.lower().replace("_", "-") for key in keys)
-        words = "|".join(re.escape(key).replace("\\-", "[-_]?") for key in self.keys)
-        self._rules: list[tuple[re.Pattern[str], str]] = [
-            (re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
-            (re.compile(rf'(?i)("[\w-]*(?:{words})[\w-]*"\s*:\s*)"(?:[^"\\]|\\.)*"'),
-             rf'\1"{REDACTED}"'),
-            (re.compile(rf"(?i)(\b[\w-]*(?:{words})[\w-]*\s*[=:]\s*)(?!\[REDACTED\])"
-                        rf"(\"[^\"]*\"|'[^']*'|[^\s,;&\"']+)"), rf"\1{REDACTED}"),
-        ]  # fmt: skip
-        self._rules += [(re.compile(pattern), REDACTED) for pattern in patterns]
+        self._keys = [_words(key) for key in keys if _words(key)]
+        self._rules = [*_RULES_FIXED, *((re.compile(p), REDACTED) for p in patterns)]
+
+    def is_secret(self, key: object) -> bool:
+        """Whether a field name holds a secret: its last words are one of the keys."""
+        if isinstance(key, bytes):
+            key = key.decode("latin-1")
+        words = _words(str(key))
+        return any(words[-len(k) :] == k for k in self._keys if len(k) <= len(words))
 
     def text(self, text: str) -> str:
         """``text`` with every secret pattern masked."""
         for pattern, replacement in self._rules:
             text = pattern.sub(replacement, text)
-        return text
-
-    def is_secret(self, key: object) -> bool:
-        """Whether a field name holds a secret."""
-        if isinstance(key, bytes):
-            key = key.decode("latin-1")
-        lowered = str(key).lower().replace("_", "-")
-        return any(word in lowered for word in self.keys)
+        parts, done = [], 0
+        for key in _KEY.finditer(text):
+            if key.start() < done or not self.is_secret(key.group(2)):
+                continue
+            value = _VALUE.match(text, key.end())
+            if value is None or value.group().lstrip("'\"").startswith(REDACTED[:-1]):
+                continue
+            quote = value.group()[0] if value.group()[0] in "'\"" else ""
+            parts += [text[done : key.end()], quote, REDACTED, quote]
+            done = value.end()
+        return "".join(parts) + text[done:] if parts else text
 
     def fields(self, fields: Mapping[str, object]) -> dict[str, object]:
-        """``fields`` with secret keys masked and secrets in string values masked."""
-        return {key: self._value(key, value) for key, value in fields.items()}
+        """``fields`` with secret keys masked and secrets in values masked, at any depth."""
+        return {key: self._value(key, value, 0) for key, value in fields.items()}
 
-    def _value(self, key: object, value: object) -> object:
-        if self.is_secret(key):
+    def _value(self, key: object, value: object, depth: int) -> object:
+        if key is not None and self.is_secret(key):
             return REDACTED
         if isinstance(value, str):
             return self.text(value)
+        if depth >= _MAX_DEPTH:
+            return f"<{type(value).__name__} nested too deep to check for secrets>"
         if isinstance(value, Mapping):
-            return {k: self._value(k, v) for k, v in value.items()}
+            return {k: self._value(k, v, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            if all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):  # header pairs
+                return [(k, self._value(k, v, depth + 1)) for k, v in value]
+            return [self._value(None, item, depth + 1) for item in value]
         return value

@@ -84,6 +84,7 @@ class RotatingFile:
         self._size = 0
         self._failing = False
         self._checked = 0.0  # when the path was last compared with the open file
+        self._torn = False  # the last write stopped part-way
         self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
         with self._lock:
             self._open()  # a bad path fails now, at configuration time
@@ -138,16 +139,26 @@ class RotatingFile:
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None
+        if self._torn:  # a record was cut short (full disk): end its line first
+            data = b"\n" + data
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
+            self._torn = bool(view)  # stays True if the next write fails
         self._size += len(data)
 
     def _open(self) -> None:
-        fd = os.open(self.path, _FLAGS, self.file_mode)
-        with contextlib.suppress(OSError):  # a file owned by another user keeps its mode
-            os.fchmod(fd, self.file_mode)
-        self._fd, self._size = fd, os.fstat(fd).st_size
+        try:
+            fd = os.open(self.path, _FLAGS, self.file_mode)
+        except FileNotFoundError:  # the directory went away: make it again
+            os.makedirs(os.path.dirname(self.path), mode=0o750, exist_ok=True)
+            fd = os.open(self.path, _FLAGS, self.file_mode)
+        size = os.fstat(fd).st_size
+        if size == 0:  # a new file: its mode whatever the umask (an admin's choice is kept)
+            self._torn = False
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, self.file_mode)
+        self._fd, self._size = fd, size
 
     def _close(self) -> None:
         if self._fd is not None:

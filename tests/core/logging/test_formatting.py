@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.core.logging import LogConfig, get_logger
-from alonechat.core.logging._formatting import render_message
+from alonechat.core.logging._formatting import render_message, safe_text
 from tests.helpers import read_json, read_lines
 
 Configure = Callable[..., LogConfig]
@@ -157,3 +157,22 @@ def test_json_stays_one_valid_object_per_line(configure: Configure, log_dir: Pat
 def test_max_message_length_is_validated() -> None:
     with pytest.raises(ValueError, match="LogConfig.max_message_length: must be an int >= 1"):
         LogConfig(max_message_length=0)
+
+
+def test_exception_messages_names_and_fields_cannot_forge_lines(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(format_string="%(name)s %(user)s %(message)s")
+    try:
+        raise ValueError("x\n2026-01-01 | INFO | FORGED\x1b[31m")
+    except ValueError:
+        get_logger("app\nINFO | FORGEDNAME").exception(
+            "m", extra={"user": ValueError("u\nFORGEDFIELD")}
+        )
+    text = (log_dir / "alonechat.log").read_text()
+    assert "\nINFO | FORGEDNAME" not in text
+    assert "\nFORGEDFIELD" not in text
+    assert "\n2026-01-01 | INFO | FORGED" not in text
+    assert "\x1b" not in text
+    assert "ValueError: x\\n2026-01-01 | INFO | FORGED\\x1b[31m" in text
+    assert "\u202e" not in safe_text("a\u202eb", 100)

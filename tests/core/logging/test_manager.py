@@ -239,14 +239,17 @@ def test_diagnose_is_off_by_default(configure: Configure, log_dir: Path) -> None
     assert "hunter2-password" not in (log_dir / "alonechat.log").read_text()
 
 
-def test_diagnose_on_request_shows_variables(configure: Configure, log_dir: Path) -> None:
-    configure(diagnose=True)
+def test_diagnose_on_request_shows_variables(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diagnose (the development preset) shows variable values in console tracebacks."""
+    configure(diagnose=True, console_output=True, file_output=False)
     value = "visible-value"
     try:
         raise ValueError(value)
     except ValueError:
         get_logger("diag").exception("failed")
-    assert "'visible-value'" in (log_dir / "alonechat.log").read_text()
+    assert "'visible-value'" in capsys.readouterr().err
 
 
 def test_component_levels_by_prefix(configure: Configure, log_dir: Path) -> None:

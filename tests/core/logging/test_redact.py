@@ -23,10 +23,17 @@ def test_production_redacts_by_default() -> None:
     ("message", "expected"),
     [
         (f"login password={SECRET} user=bob", "login password=[REDACTED] user=bob"),
-        (f"Authorization: Bearer {SECRET}", "Authorization: [REDACTED] [REDACTED]"),
+        (f"Authorization: Bearer {SECRET}", "Authorization: [REDACTED]"),
+        (f"Authorization: Token {SECRET}", "Authorization: [REDACTED]"),
         (f'body {{"api_key": "{SECRET}", "n": 1}}', 'body {"api_key": "[REDACTED]", "n": 1}'),
-        (f"db_passwd='{SECRET}' ok", "db_passwd=[REDACTED] ok"),
-        (f"cookie: {SECRET}; path=/", "cookie: [REDACTED]; path=/"),
+        (f"db_passwd='{SECRET}' ok", "db_passwd='[REDACTED]' ok"),
+        (f"cookie: {SECRET}; other=1", "cookie: [REDACTED]"),
+        (f"db postgres://app:{SECRET}@db/chat", "db postgres://app:[REDACTED]@db/chat"),
+        (f"config {{'db_password': '{SECRET}'}}", "config {'db_password': '[REDACTED]'}"),
+        (
+            "usage: prompt_tokens=12 session_timeout=30",
+            "usage: prompt_tokens=12 session_timeout=30",
+        ),
         ("nothing secret here", "nothing secret here"),
     ],
 )
@@ -99,3 +106,61 @@ def test_bad_redaction_settings(fields: dict[str, object], message: str) -> None
     with pytest.raises(ValueError, match="LogConfig.redact") as caught:
         LogConfig(**fields)  # type: ignore[arg-type]
     assert message in str(caught.value)
+
+
+def test_ordinary_counters_are_not_redacted(configure: Configure, log_dir: Path) -> None:
+    configure(redact=True, json_output=True)
+    get_logger("r").info(
+        "usage: prompt_tokens=12 tokenizer=3 sessions: 4 session_timeout=30",
+        extra={"usage": {"total_tokens": 42}, "session_count": 3, "password_changed_at": "t"},
+    )
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["message"] == "usage: prompt_tokens=12 tokenizer=3 sessions: 4 session_timeout=30"
+    assert record["usage"] == {"total_tokens": 42}
+    assert (record["session_count"], record["password_changed_at"]) == (3, "t")
+
+
+def test_nested_lists_and_header_pairs_are_masked(configure: Configure, log_dir: Path) -> None:
+    configure(redact=True, json_output=True)
+    get_logger("r").info(
+        "x",
+        extra={"headers": [("authorization", f"Bearer {SECRET}")], "items": [{"token": SECRET}]},
+    )
+    assert SECRET not in (log_dir / "alonechat.log").read_text()
+
+
+def test_a_failing_redaction_withholds_instead_of_leaking(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(redact=True, json_output=True)
+
+    class Hostile(dict):  # type: ignore[type-arg]
+        def items(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("no")
+
+    get_logger("r").info("x", extra={"password": SECRET, "cfg": Hostile(a=1)})
+    text = (log_dir / "alonechat.log").read_text()
+    assert SECRET not in text
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["alonechat_redaction_error"].startswith("fields withheld")
+
+
+def test_redaction_is_linear_on_hostile_input(tmp_path: Path) -> None:
+    """Inputs on which a backtracking pattern took minutes (ReDoS) are written, masked; the
+    run has a generous timeout rather than a timing assertion."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(log_dir='logs', console_output=False, redact=True,\n"
+        "                            format_string='%(message)s'))\n"
+        "for hostile in ('/q?t=' + 'a-' * 8000, 'token-' * 4000, 'a=' * 20000):\n"
+        "    get_logger('r').info('GET password=%s %s', 'pw', hostile)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, check=True, timeout=120)
+    lines = read_lines(tmp_path / "logs" / "alonechat.log")
+    assert len(lines) == 3
+    assert all(line.startswith("GET password=[REDACTED] ") for line in lines)
