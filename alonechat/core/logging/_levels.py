@@ -20,7 +20,6 @@ LEVELS: dict[str, int] = {
 _ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
 #: The standard levels' names, by number.
 LEVEL_NAMES = {no: name for name, no in LEVELS.items()}
-_NAMES = LEVEL_NAMES
 ALLOWED = "DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL (or FATAL), any case, or an int >= 0"
 
 
@@ -38,7 +37,7 @@ def parse_level(value: object, field: str) -> str | int:
         if name in LEVELS:
             return name
     elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return _NAMES.get(value, value)
+        return LEVEL_NAMES.get(value, value)
     raise ValueError(f"{field}: invalid level {value!r}; allowed: {ALLOWED}")
 
 
@@ -56,7 +55,7 @@ def loguru_level(levelno: int, levelname: str | None = None) -> str | int:
     another number, or there is no name, the number itself is used (loguru shows "Level 25").
     """
     if levelname is None:
-        levelname = _NAMES.get(levelno)
+        levelname = LEVEL_NAMES.get(levelno)
     if levelname is None or levelname.startswith("Level "):
         return levelno
     try:

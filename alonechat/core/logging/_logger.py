@@ -238,6 +238,11 @@ class Logger:
         target.log(level, message)
 
 
+def as_logger(logger: Logger | str | None, default: str) -> Logger:
+    """``logger`` itself, the logger of that name, or the logger named ``default``."""
+    return logger if isinstance(logger, Logger) else get_logger(logger or default)
+
+
 def get_logger(name: str | None = None) -> Logger:
     """The logger named ``name`` (the root logger ``"root"`` when omitted), one per name.
 

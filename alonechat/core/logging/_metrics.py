@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from ._levels import INFO, level_no, parse_level
-from ._logger import Logger, get_logger
+from ._logger import Logger, as_logger
 
 #: Samples kept per timing; percentiles are exact up to this many samples.
 RESERVOIR_SIZE = 10_000
@@ -96,7 +96,7 @@ class MetricsCollector:
             or reservoir_size < 1
         ):
             raise ValueError(f"reservoir_size: must be an int >= 1, got {reservoir_size!r}")
-        self._logger = logger if isinstance(logger, Logger) else get_logger(logger or _NAME)
+        self._logger = as_logger(logger, _NAME)
         self._size = reservoir_size
         self._rng = random.Random(seed)
         self._lock = threading.Lock()

@@ -59,7 +59,6 @@ DEFAULT_KEYS = (
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_LIMIT = 4096  # longest value (or key) a pattern looks at: matching stays linear
 _RULES_FIXED: list[tuple[re.Pattern[str], str]] = [
     # scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://[^\s:/@]{1,256}:)[^\s@/]{1,256}@"),

@@ -81,7 +81,6 @@ class RotatingFile:
         self._lock = threading.Lock()
         _FILES.add(self)
         self._fd: int | None = None
-        self._size = 0
         self._failing = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._torn = False  # the last write stopped part-way
@@ -145,7 +144,6 @@ class RotatingFile:
         while view:
             view = view[os.write(self._fd, view) :]
             self._torn = bool(view)  # stays True if the next write fails
-        self._size += len(data)
 
     def _open(self) -> None:
         try:
@@ -158,7 +156,7 @@ class RotatingFile:
             self._torn = False
             with contextlib.suppress(OSError):
                 os.fchmod(fd, self.file_mode)
-        self._fd, self._size = fd, size
+        self._fd = fd
 
     def _close(self) -> None:
         if self._fd is not None:
@@ -169,8 +167,8 @@ class RotatingFile:
         """Whether ``incoming`` bytes would push the file past ``max_bytes``. The size is the
         file's own (its end, which other processes may be moving too)."""
         assert self._fd is not None
-        self._size = os.lseek(self._fd, 0, os.SEEK_END)
-        return bool(self._size) and self._size + incoming > self.max_bytes
+        size = os.lseek(self._fd, 0, os.SEEK_END)
+        return bool(size) and size + incoming > self.max_bytes
 
     def _rotate_shared(self, incoming: int) -> None:
         """Rotate under an inter-process lock, unless another process just did: then the

@@ -26,7 +26,7 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ._context import log_context
 from ._levels import ERROR, INFO, WARNING, level_no, parse_level
-from ._logger import Logger, get_logger
+from ._logger import Logger, as_logger
 from ._metrics import MetricsCollector
 from ._redact import safe_fields, safe_path
 
@@ -41,10 +41,6 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _logger(logger: Logger | str | None, default: str) -> Logger:
-    return logger if isinstance(logger, Logger) else get_logger(logger or default)
 
 
 class LogTimer:
@@ -77,7 +73,7 @@ class LogTimer:
         self.name = name
         self.level = level_no(parse_level(level, "LogTimer level"))
         self.elapsed: float | None = None
-        self._logger = _logger(logger, "alonechat.timing")
+        self._logger = as_logger(logger, "alonechat.timing")
         self._stacklevel = stacklevel
         self._start = 0.0
 
@@ -197,7 +193,7 @@ class RequestLogger:
     """
 
     def __init__(self, logger: Logger | str | None = None) -> None:
-        self._logger = _logger(logger, "alonechat.requests")
+        self._logger = as_logger(logger, "alonechat.requests")
 
     def log_request(
         self,
@@ -269,7 +265,7 @@ class ExceptionLogger:
     """
 
     def __init__(self, logger: Logger | str | None = None) -> None:
-        self._logger = _logger(logger, "alonechat.exceptions")
+        self._logger = as_logger(logger, "alonechat.exceptions")
 
     def log_exception(
         self,
