@@ -11,13 +11,17 @@ from typing import Any
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 from ._levels import parse_level
 from ._redact import DEFAULT_KEYS
+from ._syslog import FACILITIES, header_name, parse_address
 
 MiB = 1024 * 1024
 
 #: Environment variable read by :func:`resolve_environment` when no env is given.
 ENV_VAR = "ALONECHAT_ENV"
-#: Environment variable: ``json`` makes ``auto_configure`` write JSON lines to stdout only.
+#: Environment variable: ``json`` (or ``ecs``) makes ``auto_configure`` write JSON lines to
+#: stdout only.
 FORMAT_VAR = "ALONECHAT_LOG_FORMAT"
+#: The JSON layouts: alonechat's flat one, and Elastic Common Schema field names.
+JSON_SCHEMAS = ("alonechat", "ecs")
 
 
 def _positive_int(value: object, field: str, minimum: int, unit: str) -> int:
@@ -65,6 +69,16 @@ class LogConfig:
         redact_patterns: More regular expressions whose matches are masked.
         stdout_json: Write JSON lines to stdout and nothing else (no stderr text, no files),
             as container log collectors expect; ``$ALONECHAT_LOG_FORMAT=json`` turns it on.
+        json_schema: Field names of every JSON output: ``"alonechat"`` (flat: ``time``,
+            ``level``, ``logger``...) or ``"ecs"`` (Elastic Common Schema: ``@timestamp``,
+            ``log.level``, ``log.logger``, ``error.stack_trace``...).
+        syslog_address: Also send every record to a syslog server, as RFC 5424 messages
+            carrying the JSON record: ``udp://host:514``, ``tcp://host:514`` or
+            ``unix:///dev/log``. ``None`` (default): no syslog.
+        syslog_facility: Syslog facility name: ``user``, ``daemon``, ``local0``..``local7``...
+        syslog_app_name: The APP-NAME of the syslog messages (printable ASCII, no spaces).
+        syslog_buffer: Messages held while the syslog server is unreachable; beyond, they
+            are dropped (with one warning).
     """
 
     level: str | int = "INFO"
@@ -87,6 +101,11 @@ class LogConfig:
     stdout_json: bool = False
     redact_keys: tuple[str, ...] = DEFAULT_KEYS
     redact_patterns: tuple[str, ...] = ()
+    json_schema: str = "alonechat"
+    syslog_address: str | None = None
+    syslog_facility: str = "user"
+    syslog_app_name: str = "alonechat"
+    syslog_buffer: int = 10_000
     #: The text layout as a loguru template, derived from format_string and date_format.
     template: str = field(init=False, repr=False, compare=False)
 
@@ -124,6 +143,22 @@ class LogConfig:
         self.component_levels = _components(self.component_levels)
         self.redact_keys = _strings(self.redact_keys, "LogConfig.redact_keys")
         self.redact_patterns = _strings(self.redact_patterns, "LogConfig.redact_patterns")
+        if self.json_schema not in JSON_SCHEMAS:
+            raise ValueError(
+                f"LogConfig.json_schema: unknown schema {self.json_schema!r}; "
+                f"allowed: {', '.join(JSON_SCHEMAS)}"
+            )
+        if self.syslog_address is not None:
+            parse_address(self.syslog_address, "LogConfig.syslog_address")
+        if self.syslog_facility not in FACILITIES:
+            raise ValueError(
+                f"LogConfig.syslog_facility: unknown facility {self.syslog_facility!r}; "
+                f"allowed: {', '.join(FACILITIES)}"
+            )
+        header_name(self.syslog_app_name, "LogConfig.syslog_app_name", 48)
+        self.syslog_buffer = _positive_int(
+            self.syslog_buffer, "LogConfig.syslog_buffer", 1, "messages"
+        )
         for pattern in self.redact_patterns:
             try:
                 re.compile(pattern)

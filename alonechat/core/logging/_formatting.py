@@ -8,6 +8,7 @@ import string
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
+from datetime import timezone
 from typing import Any
 
 from loguru import logger as _loguru
@@ -342,16 +343,54 @@ _JSON_RESERVED = frozenset(
     {"time", "level", "logger", "message", "module", "function", "line", "file", "process"}
     | {"thread", "exc_type", "exc_message", "exc_traceback"}
 )
+#: The ECS version whose field names :func:`ecs_line` writes.
+ECS_VERSION = "1.6.0"
+_ECS_RESERVED = frozenset(
+    {"@timestamp", "log.level", "message", "ecs.version", "log", "process", "error", "trace"}
+    | {"span"}
+)
+
+
+def _extra(record: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
+    """The record's extra fields, renamed ``extra_<key>`` where they would overwrite a
+    field of the layout (or an extra field already called so)."""
+    data: dict[str, Any] = {}
+    for key, value in record["extra"].items():
+        while key in reserved or key in data:
+            key = f"extra_{key}"
+        data[key] = value
+    return data
+
+
+def _error(record: Mapping[str, Any], redactor: Redactor | None) -> tuple[str, str, str] | None:
+    """(type name, message, traceback) of the record's exception, redacted, or None."""
+    exception = record["exception"]
+    if exception is None or exception[0] is None:
+        return None
+    type_, value, _ = exception
+    message, trace = _safe_str(value), _traceback(exception)
+    if redactor is not None:
+        message, trace = redactor.text(message), redactor.text(trace)
+    return getattr(type_, "__name__", _safe_str(type_)), message, trace
+
+
+def _close(head: str, data: Mapping[str, Any]) -> str:
+    """``head`` (an open JSON object) closed with ``data``'s fields; a value JSON cannot
+    encode is written as ``str(value)``, a container it cannot encode (or NaN, infinity) as
+    ``repr(value)``, one field at a time."""
+    if not data:
+        return head + "}"
+    try:
+        tail = _dumps(data)
+    except (TypeError, ValueError, RecursionError):
+        tail = _dumps({key: _jsonable(value) for key, value in data.items()})
+    return f"{head},{tail[1:]}"
 
 
 def json_line(
     record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
 ) -> str:
-    """One flat JSON object for a loguru record; odd values never break it.
-
-    A value JSON cannot encode is written as ``str(value)``; a container it cannot encode
-    (or NaN, infinity) as ``repr(value)``, one field at a time.
-    """
+    """One flat JSON object for a loguru record; odd values never break it."""
     name = record["name"]
     head = (
         f'{{"time":"{record["time"].isoformat()}","level":{_string(record["level"].name)},'
@@ -362,23 +401,46 @@ def json_line(
         f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
         f'"thread":{_string(str(record["thread"].name))}'
     )
-    data = {f"extra_{k}" if k in _JSON_RESERVED else k: v for k, v in record["extra"].items()}
-    exception = record["exception"]
-    if exception is not None and exception[0] is not None:
-        type_, value, _ = exception
-        data["exc_type"] = getattr(type_, "__name__", _safe_str(type_))
-        data["exc_message"] = _safe_str(value)
-        data["exc_traceback"] = _traceback(exception)
-        if redactor is not None:
-            data["exc_message"] = redactor.text(data["exc_message"])
-            data["exc_traceback"] = redactor.text(data["exc_traceback"])
-    if not data:
-        return head + "}"
-    try:
-        tail = _dumps(data)
-    except (TypeError, ValueError, RecursionError):
-        tail = _dumps({key: _jsonable(value) for key, value in data.items()})
-    return f"{head},{tail[1:]}"
+    data = _extra(record, _JSON_RESERVED)
+    error = _error(record, redactor)
+    if error is not None:
+        data["exc_type"], data["exc_message"], data["exc_traceback"] = error
+    return _close(head, data)
+
+
+def ecs_line(
+    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+) -> str:
+    """One JSON object for a loguru record with Elastic Common Schema field names.
+
+    ``@timestamp`` (UTC), ``log.level``, ``message`` and ``ecs.version`` come first, as the
+    ecs-logging spec asks; then ``log.logger``, ``log.origin``, ``process``, ``error``
+    (``type``, ``message``, ``stack_trace``), ``trace.id`` and ``span.id`` (from the
+    ``trace_id`` and ``span_id`` fields), and the other extra fields as they are.
+    """
+    time = record["time"].astimezone(timezone.utc)
+    name, process, thread = record["name"], record["process"], record["thread"]
+    head = (
+        f'{{"@timestamp":"{time:%Y-%m-%dT%H:%M:%S}.{time.microsecond // 1000:03d}Z",'
+        f'"log.level":{_string(record["level"].name.lower())},'
+        f'"message":{_string(_cut(record["message"], max_message))},'
+        f'"ecs.version":"{ECS_VERSION}",'
+        f'"log":{{"logger":{"null" if name is None else _string(name)},'
+        f'"origin":{{"file":{{"line":{int(record["line"])},'
+        f'"name":{_string(record["file"].name)}}},'
+        f'"function":{_string(record["function"])}}}}},'
+        f'"process":{{"name":{_string(str(process.name))},"pid":{int(process.id)},'
+        f'"thread":{{"id":{int(thread.id)},"name":{_string(str(thread.name))}}}}}'
+    )
+    data = _extra(record, _ECS_RESERVED)
+    for key, group in (("trace_id", "trace"), ("span_id", "span")):
+        if isinstance(data.get(key), str):
+            data[group] = {"id": data.pop(key)}
+    error = _error(record, redactor)
+    if error is not None:
+        kind, message, trace = error
+        data["error"] = {"type": kind, "message": message, "stack_trace": trace}
+    return _close(head, data)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -387,13 +449,18 @@ def _cut(text: str, limit: int) -> str:
     return text
 
 
-def json_layout(max_message: int, redactor: Redactor | None = None) -> Layout:
-    """loguru ``format`` function writing :func:`json_line` (computed once per record)."""
-    template = "{" + _JSON + "}\n"
+def json_layout(
+    max_message: int, redactor: Redactor | None = None, schema: str = "alonechat"
+) -> Layout:
+    """loguru ``format`` function writing :func:`json_line` (``schema`` "alonechat") or
+    :func:`ecs_line` ("ecs"), computed once per record whichever sinks write it."""
+    line = ecs_line if schema == "ecs" else json_line
+    key = f"{_JSON}_{schema}"
+    template = "{" + key + "}\n"
 
     def layout(record: dict[str, Any]) -> str:
-        if _JSON not in record:
-            record[_JSON] = json_line(record, max_message, redactor)
+        if key not in record:
+            record[key] = line(record, max_message, redactor)
         return template
 
     return layout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
 import os
 import signal
 import sys
@@ -22,6 +23,8 @@ from ._levels import ERROR, LevelTable, level_no, parse_level
 from ._redact import Redactor
 from ._report import warn
 from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
+from ._syslog import SyslogSink
+from ._tracing import span_ids
 
 
 class LevelAware(Protocol):
@@ -42,10 +45,11 @@ _STATE = "_alonechat_state"
 class _Destination:
     """Where one loguru handler writes, and what cannot change without replacing it."""
 
-    target: str  # an absolute file path, or "<stderr ID>"
+    target: str  # an absolute file path, "<stderr ID>", "<stdout ID>" or "<syslog ...>"
     minimum: int  # the destination's own floor: ERROR for the error log
     colorize: bool
     diagnose: bool
+    layout: str = "files"  # the _State attribute with its layout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +60,7 @@ class _State:
     table: LevelTable
     console: Layout
     files: Layout
+    structured: Layout  # the JSON layout (syslog)
     active: frozenset[str]  # the targets written to
     directory: Path | None = None
     redactor: Redactor | None = None
@@ -65,7 +70,8 @@ def _blank(record: dict[str, Any]) -> str:
     return ""
 
 
-_UNCONFIGURED = _State(None, LevelTable(0), _blank, _blank, frozenset())
+_UNCONFIGURED = _State(None, LevelTable(0), _blank, _blank, _blank, frozenset())
+_Owned = RotatingFile | SyslogSink
 
 
 class LoggingManager:
@@ -101,7 +107,7 @@ class LoggingManager:
         self.loggers = {}
         self._state = _UNCONFIGURED
         self._handlers: dict[_Destination, int] = {}  # -> loguru handler id
-        self._files: dict[str, RotatingFile] = {}
+        self._sinks: dict[str, _Owned] = {}  # the sinks alonechat opened, by target
         self._stdlib = StdlibRouting()
         self._removed_default = False
         self._writer = Deferred()
@@ -148,12 +154,13 @@ class LoggingManager:
             file_text = text_layout(
                 config.template, config.max_message_length, redactor, own_traceback=True
             )
-            json = json_layout(config.max_message_length, redactor)
+            json = json_layout(config.max_message_length, redactor, config.json_schema)
             self._state = _State(
                 config,
                 table,
                 console=json if config.stdout_json else text,
                 files=json if config.json_output else file_text,
+                structured=json,
                 redactor=redactor,
                 active=frozenset(d.target for d in wanted),
                 directory=directory,
@@ -223,16 +230,20 @@ class LoggingManager:
         """The destinations ``config`` asks for, with their sinks (directories and files are
         created here; one that cannot be is reported and left out)."""
         wanted: dict[_Destination, Writable] = {}
-        options = {"diagnose": config.diagnose}
-        if config.stdout_json:  # 12-factor: JSON lines on stdout, nothing else
-            wanted[_Destination(f"<stdout {id(sys.stdout)}>", 0, False, **options)] = sys.stdout
+        options: dict[str, Any] = {"diagnose": config.diagnose}
+        if config.syslog_address is not None:
+            destination, syslog = self._syslog(config)
+            wanted[destination] = syslog
+        if config.stdout_json:  # 12-factor: JSON lines on stdout, no stderr text, no files
+            target = f"<stdout {id(sys.stdout)}>"
+            wanted[_Destination(target, 0, False, layout="console", **options)] = sys.stdout
             return None, wanted
         if config.console_output:
             colorize = config.colorize
             if colorize is None:
                 colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
-            console = _Destination(f"<stderr {id(sys.stderr)}>", 0, colorize, **options)
-            wanted[console] = sys.stderr
+            target = f"<stderr {id(sys.stderr)}>"
+            wanted[_Destination(target, 0, colorize, layout="console", **options)] = sys.stderr
         if not config.file_output:
             return None, wanted
         try:
@@ -251,9 +262,9 @@ class LoggingManager:
                 "file_mode": config.file_mode,
             }
             try:
-                file = self._files.get(path)
-                if file is None:
-                    file = self._files[path] = RotatingFile(Path(path), **settings)
+                file = self._sinks.get(path)
+                if not isinstance(file, RotatingFile):
+                    file = self._sinks[path] = RotatingFile(Path(path), **settings)
                 else:
                     file.configure(**settings)
             except OSError as exc:
@@ -262,11 +273,21 @@ class LoggingManager:
             wanted[_Destination(path, minimum, False, **options)] = file
         return directory, wanted
 
+    def _syslog(self, config: LogConfig) -> tuple[_Destination, SyslogSink]:
+        """The syslog destination of ``config``, its sink opened (no I/O happens yet)."""
+        assert config.syslog_address is not None
+        address, facility = config.syslog_address, config.syslog_facility
+        app_name, buffer = config.syslog_app_name, config.syslog_buffer
+        target = f"<syslog {address} {facility} {app_name} {buffer}>"
+        sink = self._sinks.get(target)
+        if not isinstance(sink, SyslogSink):
+            sink = SyslogSink(address, facility=facility, app_name=app_name, buffer=buffer)
+            self._sinks[target] = sink
+        return _Destination(target, 0, False, config.diagnose, layout="structured"), sink
+
     def _add(self, destination: _Destination, sink: Writable) -> int:
         target = destination.target
-        layout_of: Callable[[_State], Layout] = (
-            (lambda state: state.console) if target.startswith("<") else (lambda state: state.files)
-        )
+        layout_of: Callable[[_State], Layout] = operator.attrgetter(destination.layout)
 
         def accept(record: Any) -> bool:
             state = record.get(_STATE)
@@ -274,6 +295,10 @@ class LoggingManager:
                 state = self._state
                 if state.redactor is not None:
                     _redact(state.redactor, record)
+                ids = span_ids()
+                if ids is not None:
+                    record["extra"].setdefault("trace_id", ids[0])
+                    record["extra"].setdefault("span_id", ids[1])
                 record[_STATE] = state
             if target not in state.active:
                 return False
@@ -299,8 +324,8 @@ class LoggingManager:
         for destination in destinations:
             _remove(self._handlers.pop(destination))
         in_use = {d.target for d in self._handlers}
-        for path in [p for p in self._files if p not in in_use]:
-            self._files.pop(path).stop()
+        for target in [t for t in self._sinks if t not in in_use]:
+            self._sinks.pop(target).stop()
 
 
 def _redact(redactor: Redactor, record: Any) -> None:

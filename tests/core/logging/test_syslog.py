@@ -1,0 +1,180 @@
+"""The syslog sink against a real rsyslog: RFC 5424 over UDP, TCP and a unix socket."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from loguru import logger as loguru_logger
+
+from alonechat.core.logging import (
+    LogConfig,
+    auto_configure,
+    configure_logging,
+    get_logger,
+    reset_logging,
+)
+from tests.rsyslog import Rsyslog, running_rsyslog
+
+
+@pytest.fixture
+def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
+    with running_rsyslog(tmp_path / "rsyslog") as server:
+        yield server
+
+
+def _address(server: Rsyslog, transport: str) -> str:
+    if transport == "unix":
+        return f"unix://{server.socket}"
+    port = server.udp if transport == "udp" else server.tcp
+    return f"{transport}://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp", "unix"])
+def test_every_record_arrives_once_with_its_severity(rsyslog: Rsyslog, transport: str) -> None:
+    configure_logging(
+        LogConfig(
+            level="DEBUG",
+            console_output=False,
+            file_output=False,
+            syslog_address=_address(rsyslog, transport),
+            syslog_facility="local4",
+            syslog_app_name="chat-api",
+        )
+    )
+    log = get_logger("AloneChat.server")
+    log.debug("record %d", 0)
+    log.info("record %d", 1, extra={"user": "ann", "tags": ["a", "b"], "n": 3})
+    loguru_logger.success("record 2")
+    log.warning("record 3 with a | bar and ünïcode")
+    log.error("record 4")
+    log.critical("record 5")
+    logging.getLogger("thirdparty").warning("record 6")  # stdlib, intercepted
+    try:
+        raise KeyError("gone")
+    except KeyError:
+        log.exception("record 7")
+    for i in range(8, 108):  # a burst
+        log.info("record %d", i)
+    reset_logging()  # sends what is queued
+
+    lines = rsyslog.wait_for(108)
+    bodies = [json.loads(line[6]) for line in lines]
+    assert sorted(int(b["message"].split()[1]) for b in bodies) == list(range(108))
+    by_number = {
+        int(b["message"].split()[1]): (line, b) for line, b in zip(lines, bodies, strict=True)
+    }
+    severities = {n: int(by_number[n][0][0]) for n in range(8)}
+    assert severities == {0: 7, 1: 6, 2: 5, 3: 4, 4: 3, 5: 2, 6: 4, 7: 3}
+    for line, _ in by_number.values():
+        assert line[1:4] == ["20", "chat-api", str(os.getpid())]  # local4 is facility 20
+        assert line[5] == socket.gethostname()
+    info = by_number[1][1]
+    assert (info["logger"], info["user"], info["tags"], info["n"]) == (
+        "AloneChat.server",
+        "ann",
+        ["a", "b"],
+        3,
+    )
+    assert by_number[3][1]["message"] == "record 3 with a | bar and ünïcode"
+    assert by_number[6][1]["logger"] == "thirdparty"
+    error = by_number[7][1]
+    assert error["exc_type"] == "KeyError"
+    assert 'raise KeyError("gone")' in error["exc_traceback"]
+
+
+def test_secrets_are_masked_before_they_leave_the_process(rsyslog: Rsyslog) -> None:
+    auto_configure("production", log_dir="logs", syslog_address=_address(rsyslog, "tcp"))
+    get_logger("auth").info("login password=hunter2", extra={"api_key": "k-123"})
+    reset_logging()
+    ((*_, body),) = rsyslog.wait_for(1)
+    assert "hunter2" not in body
+    assert "k-123" not in body
+    record = json.loads(body)
+    assert record["message"] == "login password=[REDACTED]"
+
+
+def test_ecs_records_go_to_syslog_too(rsyslog: Rsyslog) -> None:
+    configure_logging(
+        LogConfig(
+            console_output=False,
+            file_output=False,
+            json_schema="ecs",
+            syslog_address=_address(rsyslog, "udp"),
+        )
+    )
+    get_logger("svc").warning("as ecs")
+    reset_logging()
+    ((*_, body),) = rsyslog.wait_for(1)
+    record = json.loads(body)
+    assert (record["log.level"], record["message"], record["log"]["logger"]) == (
+        "warning",
+        "as ecs",
+        "svc",
+    )
+
+
+def test_a_stopped_server_never_blocks_and_held_records_arrive_when_it_is_back(
+    rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(
+        LogConfig(
+            console_output=False,
+            file_output=False,
+            syslog_address=(address := _address(rsyslog, "tcp")),
+            syslog_buffer=20,
+        )
+    )
+    log = get_logger("svc")
+    log.info("record 0")
+    assert len(rsyslog.wait_for(1)) == 1
+    rsyslog.stop()
+
+    def burst() -> None:
+        for i in range(1, 51):
+            log.info("record %d", i)
+
+    caller = threading.Thread(target=burst)
+    caller.start()
+    caller.join(30)  # the calls return although nobody receives them
+    assert not caller.is_alive()
+    warnings = capfd.readouterr().err.splitlines()
+    # one warning: that the server is unreachable, or (if the burst filled the buffer
+    # before the sender noticed) that messages are dropped; none per record
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"alonechat: syslog server {address} unreachable") or (
+        warnings[0] == f"alonechat: syslog: dropping messages for {address}: "
+        "more than 20 messages wait"
+    )
+
+    rsyslog.start()
+    lines = rsyslog.wait_for(21)
+    numbers = [int(json.loads(line[6])["message"].split()[1]) for line in lines]
+    assert numbers == list(range(21))  # the 20 held records, in order; the rest dropped
+    log.info("record 51")  # logging goes on over the new connection
+    reset_logging()
+    assert len(rsyslog.wait_for(22)) == 22
+    assert "reachable again; 30 messages were dropped" in capfd.readouterr().err
+
+
+def test_no_server_at_all_costs_the_application_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    configure_logging(
+        LogConfig(console_output=False, file_output=False, syslog_address=f"tcp://127.0.0.1:{port}")
+    )
+    for i in range(100):
+        get_logger("svc").info("record %d", i)
+    reset_logging()  # gives up at once: the server is known to be unreachable
+    err = capfd.readouterr().err
+    assert err.count("alonechat: syslog server") == 1
+    assert "Connection refused" in err
