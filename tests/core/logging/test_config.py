@@ -83,6 +83,18 @@ def test_levels_are_normalised(given: str | int, expected: str | int) -> None:
         ({"format_string": "{nonsense} {message}"}, "LogConfig.format_string: unknown field"),
         ({"format_string": "{message"}, "LogConfig.format_string: cannot parse"),
         ({"format_string": ""}, "LogConfig.format_string"),
+        ({"json_schema": "gelf"}, "LogConfig.json_schema: unknown schema 'gelf'; allowed:"),
+        ({"syslog_address": "http://x:514"}, "unknown scheme in 'http://x:514'; allowed: udp"),
+        ({"syslog_address": "localhost:514"}, "LogConfig.syslog_address: unknown scheme"),
+        ({"syslog_address": "udp://host:99999"}, "is not host:port with a port 1..65535"),
+        ({"syslog_address": "tcp://:514"}, "LogConfig.syslog_address"),
+        ({"syslog_address": "tcp://host:514/path"}, "LogConfig.syslog_address"),
+        ({"syslog_address": "unix://"}, "LogConfig.syslog_address: 'unix://' names no socket"),
+        ({"syslog_address": 514}, "LogConfig.syslog_address: must be a string or None"),
+        ({"syslog_facility": "kernel"}, "LogConfig.syslog_facility: unknown facility 'kernel'"),
+        ({"syslog_app_name": "my app"}, "LogConfig.syslog_app_name: must be 1..48 printable"),
+        ({"syslog_app_name": "x" * 49}, "LogConfig.syslog_app_name"),
+        ({"syslog_buffer": 0}, "LogConfig.syslog_buffer: must be an int >= 1 (messages)"),
     ],
 )
 def test_bad_values_name_the_field(fields: dict[str, Any], named: str) -> None:
