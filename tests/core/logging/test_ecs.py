@@ -71,9 +71,7 @@ def test_records_carry_the_field_names_and_values_of_ecs_logging(
     assert elastic["error.stack_trace"].strip() in ours[1]["error.stack_trace"]
 
 
-def test_the_spec_fields_come_first_and_times_are_utc(
-    configure: Configure, log_dir: Path
-) -> None:
+def test_the_spec_fields_come_first_and_times_are_utc(configure: Configure, log_dir: Path) -> None:
     configure(json_output=True, json_schema="ecs")
     get_logger("svc").warning("first")
     line = (log_dir / "alonechat.log").read_text().splitlines()[0]

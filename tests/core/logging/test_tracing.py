@@ -25,7 +25,9 @@ def _hex_ids() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("enqueue", [False, True])
-def test_records_in_a_span_carry_its_ids(configure: Configure, log_dir: Path, enqueue: bool) -> None:
+def test_records_in_a_span_carry_its_ids(
+    configure: Configure, log_dir: Path, enqueue: bool
+) -> None:
     configure(json_output=True, enqueue=enqueue)
     log = get_logger("svc")
     log.info("before")
@@ -42,8 +44,9 @@ def test_records_in_a_span_carry_its_ids(configure: Configure, log_dir: Path, en
     assert "trace_id" not in records["after"]
     assert (records["in outer"]["trace_id"], records["in outer"]["span_id"]) == outer
     assert (records["in inner"]["trace_id"], records["in inner"]["span_id"]) == inner
-    assert inner[0] == outer[0] and inner[1] != outer[1]
-    assert len(outer[0]) == 32 and len(outer[1]) == 16
+    assert inner[0] == outer[0]  # one trace, two spans
+    assert inner[1] != outer[1]
+    assert (len(outer[0]), len(outer[1])) == (32, 16)
 
 
 def test_ecs_records_name_them_trace_id_and_span_id(configure: Configure, log_dir: Path) -> None:
