@@ -229,6 +229,62 @@ def picologging_file(directory: Path) -> Iterator[Emit]:
     handler.close()
 
 
+@contextlib.contextmanager
+def _stdout_to(path: Path) -> Iterator[None]:
+    """sys.stdout is a file for the case (what a container runtime reads is a pipe)."""
+    with open(path, "a", encoding="utf-8") as file, contextlib.redirect_stdout(file):
+        yield
+
+
+@contextlib.contextmanager
+def loguru_stdout_json(directory: Path) -> Iterator[Emit]:
+    _clean()
+    with _stdout_to(directory / "stdout.log"):
+        loguru_logger.add(sys.stdout, serialize=True, level="INFO")
+        yield _loop(loguru_logger.info, BRACE_MESSAGE, *ARGS)
+        loguru_logger.remove()
+
+
+@contextlib.contextmanager
+def facade_stdout_json(directory: Path) -> Iterator[Emit]:
+    _clean()
+    with _stdout_to(directory / "stdout.log"):
+        configure_logging(LogConfig(stdout_json=True))
+        yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
+        reset_logging()
+
+
+@contextlib.contextmanager
+def _udp_receiver() -> Iterator[tuple[str, int]]:
+    """A bound UDP port that nobody reads (the kernel drops what overflows its buffer)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+        receiver.bind(("127.0.0.1", 0))
+        yield receiver.getsockname()
+
+
+@contextlib.contextmanager
+def stdlib_syslog(directory: Path) -> Iterator[Emit]:
+    with _udp_receiver() as address:
+        handler = logging.handlers.SysLogHandler(address)
+        yield _loop(_stdlib_logger("bench.syslog", handler).info, MESSAGE, *ARGS)
+        handler.close()
+
+
+@contextlib.contextmanager
+def facade_syslog(directory: Path) -> Iterator[Emit]:
+    _clean()
+    with _udp_receiver() as (host, port):
+        configure_logging(
+            LogConfig(
+                console_output=False, file_output=False, syslog_address=f"udp://{host}:{port}"
+            )
+        )
+        yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
+        reset_logging()  # waits until the sender thread has sent everything
+
+
 def _installed(module: str) -> bool:
     try:
         __import__(module)
@@ -255,6 +311,10 @@ def cases() -> list[Case]:
         Case("alonechat InterceptHandler", "stdlib", facade_intercept),
         Case("loguru enqueue=True (caller)", "queued", _loguru_case(enqueue=True), True),
         Case("alonechat enqueue=True (caller)", "queued", _facade_case(enqueue=True), True),
+        Case("loguru serialize=True to stdout", "stdout", loguru_stdout_json),
+        Case("alonechat JSON to stdout", "stdout", facade_stdout_json),
+        Case("stdlib SysLogHandler, UDP", "syslog", stdlib_syslog),
+        Case("alonechat syslog, UDP (caller)", "syslog", facade_syslog, True),
     ]
     if _installed("structlog"):
         found.append(Case("structlog JSON, caller fields", "json", structlog_json))
@@ -394,6 +454,18 @@ TARGETS = [
         "alonechat InterceptHandler",
         "loguru README InterceptHandler",
         0.75,
+    ),
+    (
+        "stdout JSON vs loguru serialize",
+        "alonechat JSON to stdout",
+        "loguru serialize=True to stdout",
+        0.6,
+    ),
+    (  # the syslog sink's own cost: the same JSON record sent instead of written
+        "syslog caller vs JSON file",
+        "alonechat syslog, UDP (caller)",
+        "alonechat JSON, rotating files",
+        1.15,
     ),
     (
         "enqueue caller vs sync facade",

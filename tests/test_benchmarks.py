@@ -32,6 +32,9 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "alonechat debug() at INFO",
         "alonechat InterceptHandler",
         "alonechat enqueue=True (caller)",
+        "alonechat JSON to stdout",
+        "alonechat syslog, UDP (caller)",
+        "stdlib SysLogHandler, UDP",
     ):
         assert expected in names
     for row in results["cases"]:
@@ -45,5 +48,9 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "16,384 B messages",
     ]
     assert all(row["ns"] > 0 for row in results["scaling"])
-    assert {check["target"] for check in results["targets"]} >= {"text vs loguru with rotation"}
+    assert {check["target"] for check in results["targets"]} >= {
+        "text vs loguru with rotation",
+        "stdout JSON vs loguru serialize",
+        "syslog caller vs JSON file",
+    }
     assert "-- targets" in result.stdout

@@ -1,9 +1,14 @@
-"""Syslog sink: RFC 5424 messages over UDP, TCP (RFC 6587 octet counting) or a unix socket.
+"""Syslog sink: RFC 5424 messages over UDP, a unix datagram socket, or TCP (RFC 6587 octet
+counting), without ever blocking or breaking the application.
 
-The caller only builds the message and appends it to a bounded buffer; one daemon thread
-connects, sends and reconnects, so a slow or stopped syslog server never blocks or breaks
-the application. While the server is unreachable, up to ``buffer`` messages are held and
-sent once it is back; beyond that, messages are dropped, with one warning per outage.
+* Datagrams (``udp://``, ``unix://``) are sent by the caller, as stdlib's ``SysLogHandler``
+  does, but never wait long: over UDP not at all, on a full unix socket 0.1 s at most.
+  When the server is unreachable or not keeping up, messages are dropped, with one warning
+  per minute at most.
+* TCP (``tcp://``) is sent by one daemon thread, in batches of everything queued (one
+  system call per batch), so connecting and reconnecting never stall a caller. While the
+  server is unreachable, up to ``buffer`` messages are held and sent once it is back;
+  beyond, messages are dropped, with one warning per outage.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ _PRINTUSASCII = frozenset(range(33, 127))
 # Seconds between reconnection attempts: doubles from the first to the last.
 _BACKOFF = (0.1, 5.0)
 _CONNECT_TIMEOUT = 2.0
+_UNIX_WAIT = 0.1  # seconds a caller waits for room in a full unix socket
 _INSTANCES: weakref.WeakSet[SyslogSink] = weakref.WeakSet()
 
 
@@ -97,12 +103,12 @@ class SyslogSink:
     """Sends each record as one RFC 5424 message to a syslog server.
 
     A message is ``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID - - MSG`` where MSG is the
-    record as written by the layout (alonechat's JSON line: ASCII, so no BOM is needed).
-    Over TCP each message is framed by its length (RFC 6587 octet counting), so a message
-    may hold any character; over UDP and unix datagram sockets it is one datagram.
+    record as the layout wrote it (alonechat's JSON line: ASCII, so no BOM is needed).
 
-    Delivery is at most once: messages the kernel accepted just before a connection broke
-    can be lost; a message too large for one datagram is dropped with a warning.
+    TCP delivery: a batch interrupted by a broken connection is sent again on the next
+    one, so a server that dies mid-batch may get a message twice; messages the kernel
+    accepted just before the server went away can be lost. A message too large for one
+    datagram is dropped with a warning.
     """
 
     def __init__(self, address: str, *, facility: str, app_name: str, buffer: int) -> None:
@@ -115,28 +121,31 @@ class SyslogSink:
         self._wake = threading.Event()
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()  # one sender at a time (the thread, or a caller at exit)
+        self._lock = threading.Lock()  # guards the socket: connecting, sending a batch
         self._retry_at = 0.0
         self._backoff = _BACKOFF[0]
         self._dropped = 0
         self._outage: str | None = None  # why the server is unreachable, while it is
-        self._warned = False  # one warning per outage (or per overflow without one)
+        self._warned_at: float | None = None  # when the current trouble was reported
         self._closed = False
         _INSTANCES.add(self)
         atexit.register(self.stop)
 
     def write(self, message: Any) -> None:
-        """Queue ``message`` (a loguru message, with its ``record``) for sending."""
+        """Send ``message`` (a loguru message, with its ``record``), or queue it (TCP)."""
         record = message.record
         pri = self._facility + severity(record["level"].no)
         header = f"<{pri}>1 {record['time'].isoformat()}{self._prefix}{record['process'].id} - - "
         frame = (header + message.rstrip("\n")).encode("utf-8", "backslashreplace")
+        if self.scheme != "tcp":
+            self._send_datagram(frame)
+            return
         if len(self._pending) >= self.buffer:
             self._drop(f"more than {self.buffer} messages wait")
             return
-        self._pending.append(frame)
+        self._pending.append(b"%d %s" % (len(frame), frame))
         if self._closed:  # at exit: no thread any more, the caller sends
-            self._drain()
+            self._send_stream()
         elif self._thread is None:
             self._start()
         elif not self._wake.is_set():
@@ -149,7 +158,7 @@ class SyslogSink:
         while self._pending or self._lock.locked():
             if self._outage is not None or time.monotonic() > deadline:
                 return False
-            time.sleep(0.005)
+            time.sleep(0.001)
         return True
 
     def stop(self) -> None:
@@ -164,6 +173,35 @@ class SyslogSink:
         with self._lock:
             self._disconnect()
 
+    def _send_datagram(self, frame: bytes) -> None:
+        sock = self._socket
+        if sock is None:
+            if time.monotonic() < self._retry_at:
+                self._dropped += 1
+                return
+            with self._lock:
+                if self._socket is None:
+                    self._connect()
+                sock = self._socket
+            if sock is None:
+                self._dropped += 1
+                return
+        try:
+            sock.send(frame)
+        except (BlockingIOError, TimeoutError):
+            self._drop("the server is not keeping up")
+        except OSError as exc:
+            if exc.errno == errno.EMSGSIZE:
+                self._drop(f"a {len(frame)}-byte message is too large for a datagram")
+                return
+            with self._lock:
+                if self._socket is sock:
+                    self._disconnect()
+                self._unreachable(exc)
+            self._dropped += 1
+        else:
+            self._outage = None
+
     def _start(self) -> None:
         with self._lock:
             if self._thread is None:
@@ -177,35 +215,28 @@ class SyslogSink:
         while not self._closed:
             self._wake.wait(delay)
             self._wake.clear()
-            delay = self._drain()
+            delay = self._send_stream()
 
-    def _drain(self) -> float | None:
-        """Send pending messages; returns how long to wait before retrying (None: all sent)."""
+    def _send_stream(self) -> float | None:
+        """Send the queued frames; returns how long to wait before retrying (None: sent)."""
         with self._lock:
             if self._socket is not None and self._peer_closed():
                 self._disconnect()  # the server went away: do not send into the void
             while self._pending:
-                now = time.monotonic()
                 if self._socket is None:
+                    now = time.monotonic()
                     if now < self._retry_at:
                         return self._retry_at - now
                     self._connect()
                     continue
-                frame = self._pending[0]
+                batch = [self._pending.popleft() for _ in range(len(self._pending))]
                 try:
-                    if self._socket.type == socket.SOCK_STREAM:
-                        self._socket.sendall(b"%d %s" % (len(frame), frame))
-                    else:
-                        self._socket.send(frame)
+                    self._socket.sendall(b"".join(batch))
                 except OSError as exc:
-                    if exc.errno == errno.EMSGSIZE:
-                        self._pending.popleft()
-                        warn(f"syslog: a {len(frame)}-byte message is too large; dropped")
-                        continue
+                    self._pending.extendleft(reversed(batch))  # sent again when connected
                     self._disconnect()
                     self._unreachable(exc)
                     continue
-                self._pending.popleft()
                 if self._outage is not None:
                     self._recovered()
             return None
@@ -213,44 +244,31 @@ class SyslogSink:
     def _connect(self) -> None:
         try:
             if isinstance(self._target, str):
-                self._socket = self._connect_unix(self._target)
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                address: Any = self._target
             else:
                 host, port = self._target
                 kind = socket.SOCK_STREAM if self.scheme == "tcp" else socket.SOCK_DGRAM
                 family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
                 sock = socket.socket(family, kind)
-                sock.settimeout(_CONNECT_TIMEOUT)
-                try:
-                    sock.connect(address)
-                except OSError:
-                    sock.close()
-                    raise
-                self._socket = sock
+            sock.settimeout(_CONNECT_TIMEOUT)
+            try:
+                sock.connect(address)
+            except OSError:
+                sock.close()
+                raise
+            if sock.type == socket.SOCK_DGRAM:  # a receiver that is not keeping up:
+                # over UDP the message is dropped at once, a unix socket waits a moment
+                sock.settimeout(_UNIX_WAIT if sock.family == socket.AF_UNIX else 0.0)
+            self._socket = sock
         except OSError as exc:
             self._unreachable(exc)
 
-    @staticmethod
-    def _connect_unix(path: str) -> socket.socket:
-        """A datagram socket (like ``/dev/log``), else a stream socket."""
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            sock = socket.socket(socket.AF_UNIX, kind)
-            sock.settimeout(_CONNECT_TIMEOUT)
-            try:
-                sock.connect(path)
-            except OSError as exc:
-                sock.close()
-                if exc.errno != errno.EPROTOTYPE or kind == socket.SOCK_STREAM:
-                    raise
-                continue
-            return sock
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def _peer_closed(self) -> bool:
-        """Whether a stream's server closed it (syslog servers never send: any data or EOF
-        waiting to be read means the connection is over)."""
-        sock = self._socket
-        assert sock is not None
-        return sock.type == socket.SOCK_STREAM and bool(select.select([sock], [], [], 0)[0])
+        """Whether the server closed the connection (syslog servers never send: anything
+        to read, EOF included, means the connection is over)."""
+        assert self._socket is not None
+        return bool(select.select([self._socket], [], [], 0)[0])
 
     def _disconnect(self) -> None:
         if self._socket is not None:
@@ -262,14 +280,16 @@ class SyslogSink:
         self._backoff = min(self._backoff * 2, _BACKOFF[1])
         if self._outage is None:
             self._outage = str(exc)
-            self._warn(
-                f"syslog server {self.address} unreachable ({exc}); holding up to "
-                f"{self.buffer} messages until it is back, dropping beyond"
+            held = (
+                f"holding up to {self.buffer} messages until it is back, dropping beyond"
+                if self.scheme == "tcp"
+                else "dropping messages until it is back"
             )
+            self._warn(f"syslog server {self.address} unreachable ({exc}); {held}")
 
     def _recovered(self) -> None:
         dropped, self._dropped = self._dropped, 0
-        self._outage, self._backoff, self._warned = None, _BACKOFF[0], False
+        self._outage, self._backoff, self._warned_at = None, _BACKOFF[0], None
         warn(f"syslog server {self.address} reachable again; {dropped} messages were dropped")
 
     def _drop(self, reason: str) -> None:
@@ -277,8 +297,11 @@ class SyslogSink:
         self._warn(f"syslog: dropping messages for {self.address}: {reason}")
 
     def _warn(self, message: str) -> None:
-        if not self._warned:
-            self._warned = True
+        """Report trouble once: again only after a recovery (TCP) or a minute (datagrams,
+        whose recovery cannot be seen)."""
+        now = time.monotonic()
+        if self._warned_at is None or (self.scheme != "tcp" and now - self._warned_at > 60):
+            self._warned_at = now
             warn(message)
 
     def _after_fork_in_child(self) -> None:

@@ -178,3 +178,21 @@ def test_no_server_at_all_costs_the_application_nothing(
     err = capfd.readouterr().err
     assert err.count("alonechat: syslog server") == 1
     assert "Connection refused" in err
+
+
+@pytest.mark.parametrize("transport", ["udp", "unix"])
+def test_datagrams_to_a_stopped_server_are_dropped_with_one_warning(
+    rsyslog: Rsyslog, transport: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    address = _address(rsyslog, transport)
+    configure_logging(LogConfig(console_output=False, file_output=False, syslog_address=address))
+    log = get_logger("svc")
+    log.info("record 0")
+    assert len(rsyslog.wait_for(1)) == 1
+    rsyslog.stop()
+    for i in range(1, 200):
+        log.info("record %d", i)
+    warnings = capfd.readouterr().err.splitlines()
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"alonechat: syslog server {address} unreachable")
+    assert warnings[0].endswith("dropping messages until it is back")
