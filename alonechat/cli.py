@@ -146,6 +146,12 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         command.add_argument(
             "--json-logs", action="store_true", help="write the log files as JSON lines"
         )
+        command.add_argument(
+            "--syslog",
+            metavar="ADDRESS",
+            help="also send every record to a syslog server: udp://host:514, "
+            "tcp://host:514 or unix:///dev/log (default: $ALONECHAT_SYSLOG)",
+        )
     args = parser.parse_args(argv)
     if args.command == "server":
         try:
@@ -155,7 +161,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             parser.error(
                 f"the server needs the 'server' extra: pip install 'alonechat[server]' ({exc})"
             )
-    overrides = {"json_output": True} if args.json_logs else {}
+    overrides: dict[str, object] = {"json_output": True} if args.json_logs else {}
+    if args.syslog is not None:
+        overrides["syslog_address"] = args.syslog
     try:
         config = auto_configure(args.env, **overrides)
         if args.command == "server":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -121,6 +122,7 @@ def test_server_environment_from_variable(tmp_path: Path) -> None:
         (["--env", "staging"], "unknown environment 'staging'"),
         (["--hooks", "nonsense"], "--hooks: expected MODULE:FUNCTION, got 'nonsense'"),
         (["--hooks", "no_such_module:setup"], "--hooks: cannot load 'no_such_module:setup'"),
+        (["--syslog", "nowhere"], "LogConfig.syslog_address: unknown scheme in 'nowhere'"),
     ],
 )
 def test_server_bad_arguments_exit_2(
@@ -136,7 +138,7 @@ def test_server_help_documents_the_options(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         main(["server", "--help"])
     out = capsys.readouterr().out
-    for option in ("--env", "--host", "--port", "--hooks", "--json-logs", "SIGTERM"):
+    for option in ("--env", "--host", "--port", "--hooks", "--json-logs", "--syslog", "SIGTERM"):
         assert option in out
 
 
@@ -170,3 +172,14 @@ def test_bad_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["server", "--port", "70000"])
     assert exited.value.code == 2
     assert "must be a port number 0..65535, got '70000'" in capsys.readouterr().err
+
+
+def test_demo_sends_its_records_to_syslog(tmp_path: Path) -> None:
+    from tests.rsyslog import running_rsyslog
+
+    with running_rsyslog(tmp_path / "rsyslog") as rsyslog:
+        address = f"tcp://127.0.0.1:{rsyslog.tcp}"
+        assert main(["demo", "--env", "testing", "--syslog", address]) == 0
+        messages = [json.loads(line[6])["message"] for line in rsyslog.wait_for(7)]
+    assert "User john_doe logged in from 127.0.0.1" in messages
+    assert "Critical failure (a demonstration)" in messages

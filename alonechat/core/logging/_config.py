@@ -20,6 +20,8 @@ ENV_VAR = "ALONECHAT_ENV"
 #: Environment variable: ``json`` (or ``ecs``) makes ``auto_configure`` write JSON lines to
 #: stdout only.
 FORMAT_VAR = "ALONECHAT_LOG_FORMAT"
+#: Environment variable: a syslog address ``auto_configure`` also sends every record to.
+SYSLOG_VAR = "ALONECHAT_SYSLOG"
 #: The JSON layouts: alonechat's flat one, and Elastic Common Schema field names.
 JSON_SCHEMAS = ("alonechat", "ecs")
 

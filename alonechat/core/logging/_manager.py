@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from loguru import logger as _loguru
 
-from ._config import FORMAT_VAR, PRESETS, LogConfig, resolve_environment
+from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, resolve_environment
 from ._deferred import Deferred
 from ._formatting import Layout, json_layout, text_layout
 from ._intercept import StdlibRouting
@@ -23,7 +23,7 @@ from ._levels import ERROR, LevelTable, level_no, parse_level
 from ._redact import Redactor
 from ._report import warn
 from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
-from ._syslog import SyslogSink
+from ._syslog import SyslogSink, parse_address
 from ._tracing import span_ids
 
 
@@ -382,18 +382,27 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
 
     ``env`` accepts development/dev, production/prod, testing/test in any case; keyword
     ``overrides`` replace preset fields (``auto_configure("prod", log_dir="/var/log/x")``).
-    ``$ALONECHAT_LOG_FORMAT=json`` sends JSON lines to stdout and nothing else (containers).
+    For containers and log shippers, environment variables override the preset too:
+    ``$ALONECHAT_LOG_FORMAT=json`` (or ``ecs``) sends JSON lines (with ECS field names) to
+    stdout and nothing else; ``$ALONECHAT_SYSLOG=udp://host:514`` also sends every record
+    to that syslog server. Keyword ``overrides`` win over both.
 
     Raises:
-        ValueError: for an unknown environment name (the allowed names are listed).
+        ValueError: for an unknown environment name or variable value (the allowed values
+            are listed).
     """
     log_format = os.environ.get(FORMAT_VAR, "").strip().lower()
-    if log_format not in ("", "text", "json"):
+    if log_format not in ("", "text", "json", "ecs"):
         raise ValueError(
-            f"{FORMAT_VAR}: unknown log format {os.environ[FORMAT_VAR]!r}; allowed: text, json"
+            f"{FORMAT_VAR}: unknown log format {os.environ[FORMAT_VAR]!r}; allowed: text, json, ecs"
         )
-    if log_format == "json":
+    if log_format in ("json", "ecs"):
         overrides.setdefault("stdout_json", True)
+        overrides.setdefault("json_schema", "alonechat" if log_format == "json" else "ecs")
+    syslog = os.environ.get(SYSLOG_VAR, "").strip()
+    if syslog and "syslog_address" not in overrides:
+        parse_address(syslog, SYSLOG_VAR)  # an error names the variable, not the field
+        overrides["syslog_address"] = syslog
     return configure_logging(PRESETS[resolve_environment(env)](**overrides))
 
 

@@ -1,4 +1,4 @@
-"""Containers: JSON lines on stdout, nothing else (stdout_json / ALONECHAT_LOG_FORMAT=json)."""
+"""Containers and shippers: JSON lines on stdout (ALONECHAT_LOG_FORMAT), ALONECHAT_SYSLOG."""
 
 from __future__ import annotations
 
@@ -47,5 +47,34 @@ def test_text_format_keeps_the_preset(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_unknown_format_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALONECHAT_LOG_FORMAT", "xml")
-    with pytest.raises(ValueError, match="ALONECHAT_LOG_FORMAT: unknown log format 'xml'"):
+    allowed = "allowed: text, json, ecs"
+    with pytest.raises(ValueError, match=f"LOG_FORMAT: unknown log format 'xml'; {allowed}"):
+        auto_configure()
+
+
+def test_ecs_format_writes_ecs_json_to_stdout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ALONECHAT_LOG_FORMAT", "ecs")
+    config = auto_configure("production")
+    assert (config.stdout_json, config.json_schema) == (True, "ecs")
+    get_logger("svc").info("to elastic")
+    (line,) = capsys.readouterr().out.splitlines()
+    record = json.loads(line)
+    assert (record["log.level"], record["message"], record["ecs.version"]) == (
+        "info",
+        "to elastic",
+        "1.6.0",
+    )
+
+
+def test_the_syslog_variable_adds_a_syslog_destination(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALONECHAT_SYSLOG", "udp://127.0.0.1:5514")
+    assert auto_configure("testing").syslog_address == "udp://127.0.0.1:5514"
+    assert auto_configure("testing", syslog_address=None).syslog_address is None  # keyword wins
+
+
+def test_a_bad_syslog_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALONECHAT_SYSLOG", "syslog.example.com")
+    with pytest.raises(ValueError, match="ALONECHAT_SYSLOG: unknown scheme"):
         auto_configure()
