@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import copy
 import multiprocessing.util
 import os
 import queue
@@ -29,6 +30,7 @@ from ._report import warn
 _BATCH, _BACKLOG, _YIELD = 32, 20_000, 0.002
 _Item = tuple[contextvars.Context | None, Callable[..., object], tuple[Any, ...]]
 _INSTANCES: weakref.WeakSet[Deferred] = weakref.WeakSet()
+_CONTAINERS = (dict, list, set, bytearray)
 
 
 class Deferred:
@@ -116,6 +118,28 @@ class Deferred:
         self._start_lock = threading.Lock()
         self._queue = queue.SimpleQueue()
         self._thread = None
+
+
+def snapshot(fields: dict[str, object] | None) -> dict[str, object] | None:
+    """``fields`` as they are now: containers are copied (deeply), so that a record written
+    later shows the values of the call, as loguru's own ``enqueue`` (which pickles) does; a
+    value that cannot be copied is written as its ``repr`` of now."""
+    if not fields or not any(isinstance(v, _CONTAINERS) for v in fields.values()):
+        return fields
+    copied: dict[str, object] = {}
+    for key, value in fields.items():
+        try:
+            copied[key] = copy.deepcopy(value) if isinstance(value, _CONTAINERS) else value
+        except Exception:
+            copied[key] = _repr(value)
+    return copied
+
+
+def _repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
 
 
 def _reinit_after_fork() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from loguru import logger as _loguru
 
 from ._caller import Caller
-from ._deferred import Deferred
+from ._deferred import Deferred, snapshot
 from ._formatting import render_message
 from ._levels import loguru_level
 from ._redact import safe_path
@@ -73,7 +73,7 @@ class InterceptHandler(logging.Handler):
             deferred = self.deferred
             if deferred is not None:
                 caller = Caller.of_record(record)
-                deferred.put(_write, named, caller, exc_info, fields, level, message)
+                deferred.put(_write, named, caller, exc_info, snapshot(fields), level, message)
                 return
             try:  # the fast path: the caller is still on the stack, loguru finds it
                 frame = sys._getframe(_CALLER)

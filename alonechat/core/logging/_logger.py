@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from loguru import logger as _loguru
 
 from ._caller import Caller
-from ._deferred import Deferred
+from ._deferred import Deferred, snapshot
 from ._formatting import render_message
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, LEVEL_NAMES, WARNING, loguru_level
 from ._manager import LoggingManager
@@ -212,6 +212,7 @@ class Logger:
             name = LEVEL_NAMES.get(level) or loguru_level(level, logging.getLevelName(level))
             if deferred is not None:
                 caller = Caller.of_frame(frame)
+                fields = snapshot(fields)
                 deferred.put(self._write_later, caller, exception, fields, name, message)
                 return
             target = self._plain

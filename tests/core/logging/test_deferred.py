@@ -64,6 +64,24 @@ def test_stdlib_records_are_deferred_too(configure: Configure, log_dir: Path) ->
     assert record["line"] == line
 
 
+def test_fields_show_their_values_at_the_call(configure: Configure, log_dir: Path) -> None:
+    configure(enqueue=True, json_output=True)
+    gate = threading.Event()
+    writer = LoggingManager().deferred
+    assert writer is not None
+    writer.put(gate.wait, 10)  # the writer waits: every record below is written later
+    items, user = ["a"], {"name": "ann"}
+    get_logger("queued").info("facade", extra={"items": items, "user": user, "n": 1})
+    logging.getLogger("lib").info("stdlib", extra={"items": items})
+    items.append("changed later")
+    user["name"] = "changed later"
+    gate.set()
+    reset_logging()
+    facade, stdlib = read_json(log_dir / "alonechat.log")
+    assert (facade["items"], facade["user"], facade["n"]) == (["a"], {"name": "ann"}, 1)
+    assert stdlib["items"] == ["a"]
+
+
 def test_reconfiguring_writes_the_queue_under_the_old_configuration(
     configure: Configure, tmp_path: Path
 ) -> None:
