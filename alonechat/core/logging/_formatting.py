@@ -351,14 +351,15 @@ _ECS_RESERVED = frozenset(
 )
 
 
-def _extra(record: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
+def _extra(record: Mapping[str, Any], reserved: frozenset[str], limit: int) -> dict[str, Any]:
     """The record's extra fields, renamed ``extra_<key>`` where they would overwrite a
-    field of the layout (or an extra field already called so)."""
+    field of the layout (or an extra field already called so); strings longer than
+    ``limit`` are cut like messages."""
     data: dict[str, Any] = {}
     for key, value in record["extra"].items():
         while key in reserved or key in data:
             key = f"extra_{key}"
-        data[key] = value
+        data[key] = _cut(value, limit) if isinstance(value, str) else value
     return data
 
 
@@ -401,7 +402,7 @@ def json_line(
         f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
         f'"thread":{_string(str(record["thread"].name))}'
     )
-    data = _extra(record, _JSON_RESERVED)
+    data = _extra(record, _JSON_RESERVED, max_message)
     error = _error(record, redactor)
     if error is not None:
         data["exc_type"], data["exc_message"], data["exc_traceback"] = error
@@ -432,7 +433,7 @@ def ecs_line(
         f'"process":{{"name":{_string(str(process.name))},"pid":{int(process.id)},'
         f'"thread":{{"id":{int(thread.id)},"name":{_string(str(thread.name))}}}}}'
     )
-    data = _extra(record, _ECS_RESERVED)
+    data = _extra(record, _ECS_RESERVED, max_message)
     for key, group in (("trace_id", "trace"), ("span_id", "span")):
         if isinstance(data.get(key), str):
             data[group] = {"id": data.pop(key)}

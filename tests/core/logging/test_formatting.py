@@ -154,6 +154,17 @@ def test_json_stays_one_valid_object_per_line(configure: Configure, log_dir: Pat
     assert record["message"].endswith("... [alonechat: 4024 more characters cut]")
 
 
+@pytest.mark.parametrize("schema", ["alonechat", "ecs"])
+def test_long_json_field_strings_are_cut_too(
+    configure: Configure, log_dir: Path, schema: str
+) -> None:
+    configure(json_output=True, json_schema=schema, max_message_length=10)
+    get_logger("j").info("short", extra={"body": "0123456789abcdef", "n": 12345678901234})
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["body"] == "0123456789... [alonechat: 6 more characters cut]"
+    assert record["n"] == 12345678901234
+
+
 def test_max_message_length_is_validated() -> None:
     with pytest.raises(ValueError, match="LogConfig.max_message_length: must be an int >= 1"):
         LogConfig(max_message_length=0)
