@@ -197,9 +197,8 @@ class RotatingFile:
             os.remove(self.path)
         else:
             for index in range(self.backup_count - 1, 0, -1):
-                older = f"{self.path}.{index}"
-                if os.path.exists(older):
-                    os.replace(older, f"{self.path}.{index + 1}")
+                with contextlib.suppress(FileNotFoundError):  # not that many backups yet
+                    os.replace(f"{self.path}.{index}", f"{self.path}.{index + 1}")
             os.replace(self.path, f"{self.path}.1")
         self._open()
 
