@@ -20,6 +20,7 @@ from alonechat.core.logging import (
 )
 from alonechat.core.logging._config import ALLOWED_ENVS, ENV_VAR
 from alonechat.core.logging._levels import INFO, level_no
+from alonechat.core.logging._syslog import parse_address
 
 if TYPE_CHECKING:
     from alonechat.core.server import UnifiedWebSocketManager
@@ -48,6 +49,15 @@ def _demo(config: LogConfig) -> int:
 def _stop(signum: int, frame: FrameType | None) -> None:
     """SIGTERM once uvicorn has shut down gracefully (it re-raises the signal): exit cleanly."""
     raise SystemExit(0)
+
+
+def _syslog_address(text: str) -> str:
+    """A syslog address, for argparse."""
+    try:
+        parse_address(text, "--syslog")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--syslog: ")) from None
+    return text
 
 
 def _port(text: str) -> int:
@@ -148,6 +158,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         )
         command.add_argument(
             "--syslog",
+            type=_syslog_address,
             metavar="ADDRESS",
             help="also send every record to a syslog server: udp://host:514, "
             "tcp://host:514 or unix:///dev/log (default: $ALONECHAT_SYSLOG)",

@@ -282,7 +282,7 @@ def facade_syslog(directory: Path) -> Iterator[Emit]:
             )
         )
         yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
-        reset_logging()  # waits until the sender thread has sent everything
+        reset_logging()
 
 
 def _installed(module: str) -> bool:

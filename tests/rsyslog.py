@@ -33,8 +33,9 @@ def free_port() -> int:
 
 
 class Rsyslog:
-    """rsyslogd listening on UDP and TCP ports and a unix socket, writing what it receives
-    to ``out`` (one :data:`LINE` per message). Restartable on the same ports."""
+    """rsyslogd listening on UDP and TCP ports and a unix socket (each input with rsyslog's
+    default settings), writing what it receives to ``out`` (one :data:`LINE` per message).
+    Restartable on the same ports."""
 
     def __init__(self, workdir: Path, extra_config: str = "") -> None:
         self.workdir = workdir
@@ -49,8 +50,7 @@ class Rsyslog:
             'module(load="imuxsock" SysSock.Use="off")\n'
             f'input(type="imudp" address="127.0.0.1" port="{self.udp}")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.tcp}")\n'
-            f'input(type="imuxsock" Socket="{self.socket}" useSpecialParser="off" '
-            'parseHostname="on" ratelimit.interval="0")\n'
+            f'input(type="imuxsock" Socket="{self.socket}")\n'
             f'template(name="line" type="string" string="{LINE}")\n'
             f'if $inputname != "imfile" then action(type="omfile" file="{self.out}" '
             'template="line")\n' + extra_config

@@ -122,7 +122,7 @@ def test_server_environment_from_variable(tmp_path: Path) -> None:
         (["--env", "staging"], "unknown environment 'staging'"),
         (["--hooks", "nonsense"], "--hooks: expected MODULE:FUNCTION, got 'nonsense'"),
         (["--hooks", "no_such_module:setup"], "--hooks: cannot load 'no_such_module:setup'"),
-        (["--syslog", "nowhere"], "LogConfig.syslog_address: unknown scheme in 'nowhere'"),
+        (["--syslog", "nowhere"], "argument --syslog: unknown scheme in 'nowhere'"),
     ],
 )
 def test_server_bad_arguments_exit_2(

@@ -11,7 +11,7 @@ from typing import Any
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 from ._levels import parse_level
 from ._redact import DEFAULT_KEYS
-from ._syslog import FACILITIES, header_name, parse_address
+from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, header_name, parse_address
 
 MiB = 1024 * 1024
 
@@ -79,8 +79,10 @@ class LogConfig:
             ``unix:///dev/log``. ``None`` (default): no syslog.
         syslog_facility: Syslog facility name: ``user``, ``daemon``, ``local0``..``local7``...
         syslog_app_name: The APP-NAME of the syslog messages (printable ASCII, no spaces).
-        syslog_buffer: Messages held while the syslog server is unreachable; beyond, they
-            are dropped (with one warning).
+        syslog_buffer: TCP messages held while the syslog server is unreachable (or slower
+            than the application); beyond, they are dropped, with one warning.
+        syslog_max_bytes: Longest syslog message; a longer one has its longest JSON strings
+            cut (with a marker) to fit. 8096 is rsyslog's default ``maxMessageSize``.
     """
 
     level: str | int = "INFO"
@@ -108,6 +110,7 @@ class LogConfig:
     syslog_facility: str = "user"
     syslog_app_name: str = "alonechat"
     syslog_buffer: int = 10_000
+    syslog_max_bytes: int = DEFAULT_MAX_BYTES
     #: The text layout as a loguru template, derived from format_string and date_format.
     template: str = field(init=False, repr=False, compare=False)
 
@@ -152,7 +155,7 @@ class LogConfig:
             )
         if self.syslog_address is not None:
             parse_address(self.syslog_address, "LogConfig.syslog_address")
-        if self.syslog_facility not in FACILITIES:
+        if not isinstance(self.syslog_facility, str) or self.syslog_facility not in FACILITIES:
             raise ValueError(
                 f"LogConfig.syslog_facility: unknown facility {self.syslog_facility!r}; "
                 f"allowed: {', '.join(FACILITIES)}"
@@ -160,6 +163,9 @@ class LogConfig:
         header_name(self.syslog_app_name, "LogConfig.syslog_app_name", 48)
         self.syslog_buffer = _positive_int(
             self.syslog_buffer, "LogConfig.syslog_buffer", 1, "messages"
+        )
+        self.syslog_max_bytes = _positive_int(  # RFC 5424: every receiver takes 480 bytes
+            self.syslog_max_bytes, "LogConfig.syslog_max_bytes", 480, "bytes"
         )
         for pattern in self.redact_patterns:
             try:

@@ -211,7 +211,7 @@ def _escaped(match: re.Match[str]) -> str:
 def safe_text(text: str, limit: int) -> str:
     """``text`` for a text log line: control characters (CR, LF, ESC...) written as
     ``\\n``, ``\\x1b``..., and more than ``limit`` characters cut with a marker."""
-    text = _cut(text, limit)
+    text = cut(text, limit)
     return text if text.isprintable() else _CONTROLS.sub(_escaped, text)
 
 
@@ -345,21 +345,24 @@ _JSON_RESERVED = frozenset(
 )
 #: The ECS version whose field names :func:`ecs_line` writes.
 ECS_VERSION = "1.6.0"
+# ECS: an extra field named like one of these, or under one ("log.logger"), is renamed.
 _ECS_RESERVED = frozenset(
-    {"@timestamp", "log.level", "message", "ecs.version", "log", "process", "error", "trace"}
-    | {"span"}
+    {"@timestamp", "message", "ecs", "log", "process", "error", "trace", "span"}
 )
 
 
-def _extra(record: Mapping[str, Any], reserved: frozenset[str], limit: int) -> dict[str, Any]:
+def _extra(
+    record: Mapping[str, Any], reserved: frozenset[str], limit: int, dotted: bool = False
+) -> dict[str, Any]:
     """The record's extra fields, renamed ``extra_<key>`` where they would overwrite a
-    field of the layout (or an extra field already called so); strings longer than
-    ``limit`` are cut like messages."""
+    field of the layout (with ``dotted``, also where the part before the first dot is one),
+    or an extra field already called so; strings longer than ``limit`` are cut like
+    messages."""
     data: dict[str, Any] = {}
     for key, value in record["extra"].items():
-        while key in reserved or key in data:
+        while key in reserved or key in data or (dotted and key.split(".", 1)[0] in reserved):
             key = f"extra_{key}"
-        data[key] = _cut(value, limit) if isinstance(value, str) else value
+        data[key] = cut(value, limit) if isinstance(value, str) else value
     return data
 
 
@@ -396,7 +399,7 @@ def json_line(
     head = (
         f'{{"time":"{record["time"].isoformat()}","level":{_string(record["level"].name)},'
         f'"logger":{"null" if name is None else _string(name)},'
-        f'"message":{_string(_cut(record["message"], max_message))},'
+        f'"message":{_string(cut(record["message"], max_message))},'
         f'"module":{_string(record["module"])},'
         f'"function":{_string(record["function"])},"line":{int(record["line"])},'
         f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
@@ -424,7 +427,7 @@ def ecs_line(
     head = (
         f'{{"@timestamp":"{time:%Y-%m-%dT%H:%M:%S}.{time.microsecond // 1000:03d}Z",'
         f'"log.level":{_string(record["level"].name.lower())},'
-        f'"message":{_string(_cut(record["message"], max_message))},'
+        f'"message":{_string(cut(record["message"], max_message))},'
         f'"ecs.version":"{ECS_VERSION}",'
         f'"log":{{"logger":{"null" if name is None else _string(name)},'
         f'"origin":{{"file":{{"line":{int(record["line"])},'
@@ -433,7 +436,7 @@ def ecs_line(
         f'"process":{{"name":{_string(str(process.name))},"pid":{int(process.id)},'
         f'"thread":{{"id":{int(thread.id)},"name":{_string(str(thread.name))}}}}}'
     )
-    data = _extra(record, _ECS_RESERVED, max_message)
+    data = _extra(record, _ECS_RESERVED, max_message, dotted=True)
     for key, group in (("trace_id", "trace"), ("span_id", "span")):
         if isinstance(data.get(key), str):
             data[group] = {"id": data.pop(key)}
@@ -444,7 +447,7 @@ def ecs_line(
     return _close(head, data)
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     if len(text) > limit:
         return f"{text[:limit]}... [alonechat: {len(text) - limit} more characters cut]"
     return text

@@ -276,13 +276,16 @@ class LoggingManager:
     def _syslog(self, config: LogConfig) -> tuple[_Destination, SyslogSink]:
         """The syslog destination of ``config``, its sink opened (no I/O happens yet)."""
         assert config.syslog_address is not None
-        address, facility = config.syslog_address, config.syslog_facility
-        app_name, buffer = config.syslog_app_name, config.syslog_buffer
-        target = f"<syslog {address} {facility} {app_name} {buffer}>"
+        settings: dict[str, Any] = {
+            "facility": config.syslog_facility,
+            "app_name": config.syslog_app_name,
+            "buffer": config.syslog_buffer,
+            "max_bytes": config.syslog_max_bytes,
+        }
+        target = f"<syslog {config.syslog_address} {sorted(settings.items())}>"
         sink = self._sinks.get(target)
         if not isinstance(sink, SyslogSink):
-            sink = SyslogSink(address, facility=facility, app_name=app_name, buffer=buffer)
-            self._sinks[target] = sink
+            sink = self._sinks[target] = SyslogSink(config.syslog_address, **settings)
         return _Destination(target, 0, False, config.diagnose, layout="structured"), sink
 
     def _add(self, destination: _Destination, sink: Writable) -> int:
@@ -342,7 +345,9 @@ def _redact(redactor: Redactor, record: Any) -> None:
 
 class _Marking:
     """Writes to a stream and notes the target on the record (see :class:`LoggingManager`;
-    a :class:`RotatingFile` notes it itself)."""
+    a :class:`RotatingFile` notes it itself). It has no ``stop``: loguru stops a sink when
+    its handler is removed, but a sink alonechat opened may serve the handler replacing it
+    (``_drop`` stops it once no handler uses it)."""
 
     def __init__(self, sink: Writable, target: str) -> None:
         self.sink, self.target = sink, target
@@ -356,11 +361,6 @@ class _Marking:
         record = getattr(message, "record", None)
         if record is not None:
             record[WRITTEN] = (*record.get(WRITTEN, ()), self.target)
-
-    def stop(self) -> None:
-        stop = getattr(self.sink, "stop", None)
-        if stop is not None:
-            stop()
 
 
 def _remove(handler_id: int) -> None:

@@ -1,14 +1,18 @@
-"""Syslog sink: RFC 5424 messages over UDP, a unix datagram socket, or TCP (RFC 6587 octet
-counting), without ever blocking or breaking the application.
+"""Syslog sink: records as syslog messages over UDP, a unix socket or TCP, without ever
+blocking or breaking the application.
 
-* Datagrams (``udp://``, ``unix://``) are sent by the caller, as stdlib's ``SysLogHandler``
-  does, but never wait long: over UDP not at all, on a full unix socket 0.1 s at most.
-  When the server is unreachable or not keeping up, messages are dropped, with one warning
-  per minute at most.
-* TCP (``tcp://``) is sent by one daemon thread, in batches of everything queued (one
-  system call per batch), so connecting and reconnecting never stall a caller. While the
-  server is unreachable, up to ``buffer`` messages are held and sent once it is back;
-  beyond, messages are dropped, with one warning per outage.
+* UDP (``udp://``, RFC 5424) and unix sockets (``unix:///dev/log``, the local format of
+  glibc's ``syslog()``) carry one message per datagram, sent by the caller as stdlib's
+  ``SysLogHandler`` does, but never waiting long: over UDP not at all; on a full unix
+  socket 0.1 s, and after such a wait not at all for the next second. Connecting (and a
+  DNS lookup) happens when configuring, and reconnecting on a daemon thread. While the
+  server is unreachable or not keeping up, messages are dropped, with one warning a minute
+  at most.
+* TCP (``tcp://``, RFC 5424 with RFC 6587 octet counting) is sent by a daemon thread, in
+  batches (one system call each), so connecting and reconnecting never stall a caller.
+  While the server is unreachable, up to ``buffer`` messages are held and sent, in order,
+  once it is back; beyond, messages are dropped; one warning when the outage starts, one
+  when it ends (with the count dropped).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from __future__ import annotations
 import atexit
 import collections
 import errno
+import json
 import os
-import select
+import re
 import socket
 import threading
 import time
@@ -26,22 +31,31 @@ from logging.handlers import SysLogHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._formatting import cut
 from ._report import warn
 
 #: Syslog facility names (``user``, ``daemon``, ``local0``..``local7``, ...) -> code.
 FACILITIES: dict[str, int] = dict(SysLogHandler.facility_names)
 SCHEMES = ("udp", "tcp", "unix")
 DEFAULT_PORT = 514
+#: rsyslog's default ``maxMessageSize``: longer messages arrive cut (broken JSON).
+DEFAULT_MAX_BYTES = 8096
 _PRINTUSASCII = frozenset(range(33, 127))
-# Seconds between reconnection attempts: doubles from the first to the last.
-_BACKOFF = (0.1, 5.0)
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # name, IPv4, IPv6
+# Month names of the unix-socket header (English whatever the locale, as syslogd expects).
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_BACKOFF = (0.1, 5.0)  # seconds between reconnection attempts: doubling from, up to
 _CONNECT_TIMEOUT = 2.0
+_SEND_TIMEOUT = 10.0  # a TCP server that reads nothing for this long is dropped
 _UNIX_WAIT = 0.1  # seconds a caller waits for room in a full unix socket
+_UNIX_REST = 1.0  # after such a wait, seconds during which callers do not wait at all
+_BATCH_BYTES = 256 * 1024
+_WARN_EVERY = 60.0
 _INSTANCES: weakref.WeakSet[SyslogSink] = weakref.WeakSet()
 
 
 def severity(level_no: int) -> int:
-    """The RFC 5424 severity of a level: CRITICAL 2, ERROR 3, WARNING 4, SUCCESS 5 (notice),
+    """The syslog severity of a level: CRITICAL 2, ERROR 3, WARNING 4, SUCCESS 5 (notice),
     INFO 6, DEBUG and TRACE 7; custom levels take the severity of the level below them."""
     for floor, code in ((50, 2), (40, 3), (30, 4), (25, 5), (20, 6)):
         if level_no >= floor:
@@ -64,17 +78,23 @@ def parse_address(address: object, field: str) -> tuple[str, str | tuple[str, in
         raise ValueError(
             f"{field}: unknown scheme in {address!r}; allowed: {', '.join(SCHEMES)} ({usage})"
         )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"{field}: {address!r} has parts a syslog address has not ({usage})")
     if parts.scheme == "unix":
-        if not parts.path or parts.netloc:
+        if parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"{field}: {address!r} names no socket path ({usage})")
         return "unix", parts.path
     try:
-        port = parts.port or DEFAULT_PORT
-    except ValueError:
-        port = 0
-    if not parts.hostname or not 0 < port < 65536 or parts.path not in ("", "/"):
+        port = DEFAULT_PORT if parts.port is None else parts.port
+        host = parts.hostname or ""
+        host.encode("idna")  # a name DNS can take
+    except (ValueError, UnicodeError):
+        host, port = "", 0
+    if not (_HOST.fullmatch(host) or not host.isascii()) or not 0 < port < 65536:
         raise ValueError(f"{field}: {address!r} is not host:port with a port 1..65535 ({usage})")
-    return parts.scheme, (parts.hostname, port)
+    if parts.path not in ("", "/"):
+        raise ValueError(f"{field}: {address!r} has a path; only unix:// takes one ({usage})")
+    return parts.scheme, (host, port)
 
 
 def header_name(value: object, field: str, limit: int) -> str:
@@ -99,57 +119,96 @@ def _hostname() -> str:
     return name if name and set(name.encode("utf-8")) <= _PRINTUSASCII else "-"
 
 
-class SyslogSink:
-    """Sends each record as one RFC 5424 message to a syslog server.
+def fit(body: str, limit: int) -> str | None:
+    """``body`` within ``limit`` bytes: a JSON object has its longest strings (message,
+    traceback) cut, with a marker, and stays valid JSON; None if that cannot be done."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    for _ in range(16):
+        text = json.dumps(data, separators=(",", ":"))  # ASCII: one byte per character
+        excess = len(text) - limit
+        if excess <= 0:
+            return text
+        holder, key, value = max(_strings(data), key=lambda leaf: len(leaf[2]), default=(0, 0, ""))
+        if len(value) < 200:
+            return None
+        holder[key] = cut(value, max(len(value) - excess - 60, len(value) // 4))  # type: ignore[index]
+    return None
 
-    A message is ``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID - - MSG`` where MSG is the
-    record as the layout wrote it (alonechat's JSON line: ASCII, so no BOM is needed).
+
+def _strings(data: Any) -> list[tuple[Any, Any, str]]:
+    """(container, key, value) of every string in a JSON value."""
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    found: list[tuple[Any, Any, str]] = []
+    for key, value in items:
+        if isinstance(value, str):
+            found.append((data, key, value))
+        elif isinstance(value, (dict, list)):
+            found.extend(_strings(value))
+    return found
+
+
+class SyslogSink:
+    """Sends each record as one syslog message (see the module for how, and what happens
+    when the server is slow or gone).
+
+    Over UDP and TCP a message is RFC 5424, ``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID - -
+    MSG``; on a unix socket it is what local daemons (rsyslog's and journald's ``/dev/log``)
+    parse, ``<PRI>Mmm dd hh:mm:ss APP-NAME[PROCID]: MSG``. MSG is the record as the layout
+    wrote it (alonechat's JSON: ASCII, so no BOM is needed). A message longer than
+    ``max_bytes`` has its longest JSON strings cut, so that it stays valid JSON.
 
     TCP delivery: a batch interrupted by a broken connection is sent again on the next
-    one, so a server that dies mid-batch may get a message twice; messages the kernel
-    accepted just before the server went away can be lost. A message too large for one
-    datagram is dropped with a warning.
+    one, so a server that dies mid-batch may get a message twice, and messages the kernel
+    accepted just before the server went away can be lost; messages still held when the
+    sink stops (the server unreachable) are reported on stderr.
     """
 
-    def __init__(self, address: str, *, facility: str, app_name: str, buffer: int) -> None:
+    def __init__(
+        self, address: str, *, facility: str, app_name: str, buffer: int, max_bytes: int
+    ) -> None:
         self.address = address
         self.scheme, self._target = parse_address(address, "syslog address")
+        self._stream = self.scheme == "tcp"
         self._facility = FACILITIES[facility] * 8
-        self._prefix = f" {_hostname()} {header_name(app_name, 'app_name', 48)} "
-        self.buffer = buffer
+        self._app = header_name(app_name, "app_name", 48)
+        self._prefix = f" {_hostname()} {self._app} "
+        self.buffer, self.max_bytes = buffer, max_bytes
         self._pending: collections.deque[bytes] = collections.deque()
         self._wake = threading.Event()
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards the socket: connecting, sending a batch
+        self._reset()
+        self._closed = False
+        _INSTANCES.add(self)
+        atexit.register(self.stop)
+        if not self._stream:  # now, while configuring: the first records are not dropped
+            self._connect()
+
+    def _reset(self) -> None:
         self._retry_at = 0.0
         self._backoff = _BACKOFF[0]
         self._dropped = 0
         self._outage: str | None = None  # why the server is unreachable, while it is
-        self._warned_at: float | None = None  # when the current trouble was reported
-        self._closed = False
-        _INSTANCES.add(self)
-        atexit.register(self.stop)
+        self._warned: dict[str, float] = {}  # kind of trouble -> when it was reported
+        self._rest_until = 0.0  # unix: callers do not wait for room until then
 
     def write(self, message: Any) -> None:
         """Send ``message`` (a loguru message, with its ``record``), or queue it (TCP)."""
-        record = message.record
-        pri = self._facility + severity(record["level"].no)
-        header = f"<{pri}>1 {record['time'].isoformat()}{self._prefix}{record['process'].id} - - "
-        frame = (header + message.rstrip("\n")).encode("utf-8", "backslashreplace")
-        if self.scheme != "tcp":
+        frame = self._frame(message.record, message.rstrip("\n"))
+        if frame is None:
+            return
+        if not self._stream:
             self._send_datagram(frame)
             return
         if len(self._pending) >= self.buffer:
-            self._drop(f"more than {self.buffer} messages wait")
+            self._drop("overflow", f"more than {self.buffer} messages wait to be sent")
             return
         self._pending.append(b"%d %s" % (len(frame), frame))
-        if self._closed:  # at exit: no thread any more, the caller sends
-            self._send_stream()
-        elif self._thread is None:
-            self._start()
-        elif not self._wake.is_set():
-            self._wake.set()
+        self._kick()
 
     def wait(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message is sent; give up after ``timeout`` seconds or at
@@ -162,84 +221,125 @@ class SyslogSink:
         return True
 
     def stop(self) -> None:
-        """Send what is queued (within 2 s), then close the connection; idempotent. Later
-        messages are sent by their callers."""
+        """Send what is queued (2 s at most), then close; idempotent. Messages still held
+        are reported; later messages are sent by their callers."""
         atexit.unregister(self.stop)
         if self._closed:
             return
         self.wait()
         self._closed = True
         self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(_CONNECT_TIMEOUT)
         with self._lock:
+            if self._pending and self._outage is None:
+                self._work()
+            if self._pending:
+                warn(
+                    f"syslog: {len(self._pending)} messages for {self.address} were never "
+                    f"sent ({self._outage or 'no time left'})"
+                )
+                self._pending.clear()
             self._disconnect()
+
+    def _frame(self, record: Any, body: str) -> bytes | None:
+        pri = self._facility + severity(record["level"].no)
+        pid = record["process"].id
+        if self.scheme == "unix":
+            t = record["time"]
+            header = f"<{pri}>{_MONTHS[t.month]} {t.day:2d} {t:%H:%M:%S} {self._app}[{pid}]: "
+        else:
+            header = f"<{pri}>1 {record['time'].isoformat()}{self._prefix}{pid} - - "
+        frame = (header + body).encode("utf-8", "backslashreplace")
+        if len(frame) > self.max_bytes:
+            fitted = fit(body, self.max_bytes - len(header.encode()))
+            if fitted is None:
+                self._drop("size", f"a {len(frame)}-byte message does not fit max_bytes")
+                return None
+            frame = (header + fitted).encode("utf-8", "backslashreplace")
+        return frame
 
     def _send_datagram(self, frame: bytes) -> None:
         sock = self._socket
         if sock is None:
-            if time.monotonic() < self._retry_at:
-                self._dropped += 1
-                return
-            with self._lock:
-                if self._socket is None:
-                    self._connect()
-                sock = self._socket
-            if sock is None:
-                self._dropped += 1
-                return
+            self._dropped += 1
+            self._kick()  # the thread reconnects
+            return
+        if self._rest_until and time.monotonic() >= self._rest_until:
+            self._rest_until = 0.0
+            sock.settimeout(_UNIX_WAIT)
         try:
             sock.send(frame)
         except (BlockingIOError, TimeoutError):
-            self._drop("the server is not keeping up")
+            if sock.family == socket.AF_UNIX and not self._rest_until:
+                self._rest_until = time.monotonic() + _UNIX_REST
+                sock.settimeout(0.0)
+            self._drop("slow", "the server is not keeping up")
         except OSError as exc:
             if exc.errno == errno.EMSGSIZE:
-                self._drop(f"a {len(frame)}-byte message is too large for a datagram")
+                self._drop("size", f"a {len(frame)}-byte message is too large for a datagram")
                 return
             with self._lock:
                 if self._socket is sock:
                     self._disconnect()
-                self._unreachable(exc)
+                    self._unreachable(exc)
             self._dropped += 1
-        else:
-            self._outage = None
+            self._kick()
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="alonechat-syslog", daemon=True
-                )
-                self._thread.start()
+    def _kick(self) -> None:
+        """Get the thread to connect and send (or, once stopped, do it right here)."""
+        if self._closed:
+            with self._lock:
+                self._work()
+        elif self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="alonechat-syslog", daemon=True
+                    )
+                    self._thread.start()
+        elif not self._wake.is_set():
+            self._wake.set()
 
     def _run(self) -> None:
-        delay: float | None = 0.0  # the first message is already queued
+        delay: float | None = 0.0  # there is work already
         while not self._closed:
             self._wake.wait(delay)
             self._wake.clear()
-            delay = self._send_stream()
+            if self._closed:
+                return
+            try:
+                with self._lock:
+                    delay = self._work()
+            except Exception as exc:  # the sender must outlive any one failure
+                warn(f"syslog: sending to {self.address} failed: {exc!r}")
+                delay = _BACKOFF[1]
 
-    def _send_stream(self) -> float | None:
-        """Send the queued frames; returns how long to wait before retrying (None: sent)."""
-        with self._lock:
-            if self._socket is not None and self._peer_closed():
-                self._disconnect()  # the server went away: do not send into the void
-            while self._pending:
-                if self._socket is None:
-                    now = time.monotonic()
-                    if now < self._retry_at:
-                        return self._retry_at - now
-                    self._connect()
-                    continue
-                batch = [self._pending.popleft() for _ in range(len(self._pending))]
-                try:
-                    self._socket.sendall(b"".join(batch))
-                except OSError as exc:
-                    self._pending.extendleft(reversed(batch))  # sent again when connected
-                    self._disconnect()
-                    self._unreachable(exc)
-                    continue
-                if self._outage is not None:
-                    self._recovered()
-            return None
+    def _work(self) -> float | None:
+        """(Re)connect and send the queued frames (the lock is held); returns how long to
+        wait before trying again, None when all is done."""
+        if self._socket is not None and self._stream and self._peer_closed():
+            self._disconnect()  # the server went away: do not send into the void
+        while self._socket is None:
+            now = time.monotonic()
+            if now < self._retry_at:
+                return self._retry_at - now
+            self._connect()
+        while self._pending and self._socket is not None:
+            batch, size = [], 0
+            while self._pending and size < _BATCH_BYTES:
+                batch.append(self._pending.popleft())
+                size += len(batch[-1])
+            try:
+                self._socket.sendall(b"".join(batch))
+            except OSError as exc:
+                self._pending.extendleft(reversed(batch))  # sent again when connected
+                self._disconnect()
+                self._unreachable(exc)
+                return self._retry_at - time.monotonic()
+            if self._outage is not None:
+                self._recovered()
+        return None
 
     def _connect(self) -> None:
         try:
@@ -248,7 +348,7 @@ class SyslogSink:
                 address: Any = self._target
             else:
                 host, port = self._target
-                kind = socket.SOCK_STREAM if self.scheme == "tcp" else socket.SOCK_DGRAM
+                kind = socket.SOCK_STREAM if self._stream else socket.SOCK_DGRAM
                 family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
                 sock = socket.socket(family, kind)
             sock.settimeout(_CONNECT_TIMEOUT)
@@ -257,51 +357,66 @@ class SyslogSink:
             except OSError:
                 sock.close()
                 raise
-            if sock.type == socket.SOCK_DGRAM:  # a receiver that is not keeping up:
-                # over UDP the message is dropped at once, a unix socket waits a moment
-                sock.settimeout(_UNIX_WAIT if sock.family == socket.AF_UNIX else 0.0)
-            self._socket = sock
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
             self._unreachable(exc)
+            return
+        if self._stream:
+            sock.settimeout(_SEND_TIMEOUT)
+        else:  # a receiver that is not keeping up: UDP drops at once, a unix socket waits
+            sock.settimeout(_UNIX_WAIT if sock.family == socket.AF_UNIX else 0.0)
+            self._outage, self._backoff = None, _BACKOFF[0]
+        self._socket = sock
 
     def _peer_closed(self) -> bool:
         """Whether the server closed the connection (syslog servers never send: anything
         to read, EOF included, means the connection is over)."""
-        assert self._socket is not None
-        return bool(select.select([self._socket], [], [], 0)[0])
+        sock = self._socket
+        assert sock is not None
+        sock.setblocking(False)
+        try:
+            sock.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        finally:
+            sock.settimeout(_SEND_TIMEOUT)
+        return True
 
     def _disconnect(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
 
-    def _unreachable(self, exc: OSError) -> None:
+    def _unreachable(self, exc: Exception) -> None:
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, _BACKOFF[1])
         if self._outage is None:
             self._outage = str(exc)
             held = (
                 f"holding up to {self.buffer} messages until it is back, dropping beyond"
-                if self.scheme == "tcp"
+                if self._stream
                 else "dropping messages until it is back"
             )
-            self._warn(f"syslog server {self.address} unreachable ({exc}); {held}")
+            self._warn("outage", f"syslog server {self.address} unreachable ({exc}); {held}")
 
     def _recovered(self) -> None:
         dropped, self._dropped = self._dropped, 0
-        self._outage, self._backoff, self._warned_at = None, _BACKOFF[0], None
+        self._outage, self._backoff = None, _BACKOFF[0]
+        self._warned.pop("outage", None)
         warn(f"syslog server {self.address} reachable again; {dropped} messages were dropped")
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, kind: str, reason: str) -> None:
         self._dropped += 1
-        self._warn(f"syslog: dropping messages for {self.address}: {reason}")
+        if not (kind == "overflow" and self._outage is not None):  # the outage was reported
+            self._warn(kind, f"syslog: dropping messages for {self.address}: {reason}")
 
-    def _warn(self, message: str) -> None:
-        """Report trouble once: again only after a recovery (TCP) or a minute (datagrams,
-        whose recovery cannot be seen)."""
-        now = time.monotonic()
-        if self._warned_at is None or (self.scheme != "tcp" and now - self._warned_at > 60):
-            self._warned_at = now
+    def _warn(self, kind: str, message: str) -> None:
+        """Report a kind of trouble once a minute at most; a TCP outage once, until it ends
+        (a datagram cannot tell when the server is back)."""
+        now, last = time.monotonic(), self._warned.get(kind)
+        if last is None or (now - last > _WARN_EVERY and (kind != "outage" or not self._stream)):
+            self._warned[kind] = now
             warn(message)
 
     def _after_fork_in_child(self) -> None:
@@ -309,7 +424,9 @@ class SyslogSink:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread = None
-        self._disconnect()  # the parent's connection stays open in the parent
+        self._reset()
+        if self._stream:  # a datagram socket can be shared; a stream would interleave
+            self._disconnect()
 
 
 def _reinit_after_fork() -> None:

@@ -95,6 +95,14 @@ def test_levels_are_normalised(given: str | int, expected: str | int) -> None:
         ({"syslog_app_name": "my app"}, "LogConfig.syslog_app_name: must be 1..48 printable"),
         ({"syslog_app_name": "x" * 49}, "LogConfig.syslog_app_name"),
         ({"syslog_buffer": 0}, "LogConfig.syslog_buffer: must be an int >= 1 (messages)"),
+        ({"syslog_max_bytes": 100}, "LogConfig.syslog_max_bytes: must be an int >= 480 (bytes)"),
+        ({"syslog_facility": ["user"]}, "LogConfig.syslog_facility: unknown facility ['user']"),
+        ({"syslog_address": "udp://host:0"}, "is not host:port with a port 1..65535"),
+        ({"syslog_address": "udp://host:514?x=1"}, "has parts a syslog address has not"),
+        ({"syslog_address": "tcp://user:pw@host:514"}, "has parts a syslog address has not"),
+        ({"syslog_address": "unix:///"}, "LogConfig.syslog_address: 'unix:///' names no socket"),
+        ({"syslog_address": "udp://h_x!:5"}, "is not host:port"),
+        ({"syslog_address": f"udp://{'a' * 64}.example:514"}, "is not host:port"),
     ],
 )
 def test_bad_values_name_the_field(fields: dict[str, Any], named: str) -> None:

@@ -85,17 +85,25 @@ def test_the_spec_fields_come_first_and_times_are_utc(configure: Configure, log_
 
 def test_extra_fields_never_overwrite_ecs_fields(configure: Configure, log_dir: Path) -> None:
     configure(json_output=True, json_schema="ecs")
-    get_logger("svc").info(
-        "clash", extra={"log": "mine", "message": "also mine", "extra_log": "kept too"}
-    )
+    extra = {
+        "log": "mine",
+        "message": "also mine",
+        "extra_log": "kept too",
+        "log.logger": "dotted",
+        "ecs": {"version": "9"},
+        "http.request.id": "r-1",  # not one of alonechat's: kept as it is
+    }
+    get_logger("svc").info("clash", extra=extra)
     (record,) = read_json(log_dir / "alonechat.log")
     assert record["message"] == "clash"
-    assert record["log"]["logger"] == "svc"
+    assert (record["log"]["logger"], record["ecs.version"]) == ("svc", "1.6.0")
     assert (record["extra_log"], record["extra_message"], record["extra_extra_log"]) == (
         "mine",
         "also mine",
         "kept too",
     )
+    assert (record["extra_log.logger"], record["extra_ecs"]) == ("dotted", {"version": "9"})
+    assert record["http.request.id"] == "r-1"
 
 
 def test_the_alonechat_layout_keeps_colliding_fields_too(
