@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import resource
 import socket
 import tempfile
@@ -318,3 +319,78 @@ def test_unsent_records_are_reported_when_the_sink_stops(
     reset_logging()
     err = capfd.readouterr().err
     assert f"alonechat: syslog: 5 messages for {address} were never sent" in err
+
+
+def test_what_cannot_be_cut_to_size_is_dropped_with_a_warning(
+    rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
+) -> None:
+    address = _address(rsyslog, "udp")
+    configure_logging(
+        LogConfig(
+            console_output=False, file_output=False, syslog_address=address, syslog_max_bytes=480
+        )
+    )
+    log = get_logger("svc")
+    log.info("many short fields", extra={f"field_{i}": "x" * 20 for i in range(40)})
+    log.info("fits")
+    reset_logging()
+    ((*_, body),) = rsyslog.wait_for(1)
+    assert json.loads(body)["message"] == "fits"
+    err = capfd.readouterr().err
+    assert re.fullmatch(
+        f"alonechat: syslog: dropping messages for {address}: a [0-9]+-byte message does not "
+        "fit max_bytes\n",
+        err,
+    )
+
+
+def test_a_datagram_larger_than_udp_allows_is_dropped_with_a_warning(
+    rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
+) -> None:
+    address = _address(rsyslog, "udp")
+    configure_logging(
+        LogConfig(
+            console_output=False,
+            file_output=False,
+            syslog_address=address,
+            syslog_max_bytes=200_000,
+            max_message_length=100_000,
+        )
+    )
+    get_logger("svc").info("huge %s", "x" * 70_000)
+    get_logger("svc").info("after")
+    reset_logging()
+    ((*_, body),) = rsyslog.wait_for(1)
+    assert json.loads(body)["message"] == "after"
+    err = capfd.readouterr().err
+    assert err.startswith(f"alonechat: syslog: dropping messages for {address}: a ")
+    assert err.endswith("-byte message is too large for a datagram\n")
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_a_forked_child_sends_its_own_records(rsyslog: Rsyslog, transport: str) -> None:
+    configure_logging(
+        LogConfig(
+            console_output=False, file_output=False, syslog_address=_address(rsyslog, transport)
+        )
+    )
+    log = get_logger("svc")
+    log.info("parent before fork")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        try:
+            log.info("child")
+            reset_logging()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    log.info("parent after fork")
+    reset_logging()
+    lines = rsyslog.wait_for(3)
+    assert sorted((line[3], json.loads(line[6])["message"]) for line in lines) == sorted(
+        [
+            (str(os.getpid()), "parent before fork"),
+            (str(pid), "child"),
+            (str(os.getpid()), "parent after fork"),
+        ]
+    )
