@@ -124,7 +124,7 @@ def fit(body: str, limit: int) -> str | None:
     traceback) cut, with a marker, and stays valid JSON; None if that cannot be done."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     for _ in range(16):
         text = json.dumps(data, separators=(",", ":"))  # ASCII: one byte per character
@@ -197,7 +197,14 @@ class SyslogSink:
         self._rest_until = 0.0  # unix: callers do not wait for room until then
 
     def write(self, message: Any) -> None:
-        """Send ``message`` (a loguru message, with its ``record``), or queue it (TCP)."""
+        """Send ``message`` (a loguru message, with its ``record``), or queue it (TCP);
+        never raises: a message that cannot be sent is dropped, with a warning."""
+        try:
+            self._write(message)
+        except Exception as exc:
+            self._drop("error", f"{exc!r}")
+
+    def _write(self, message: Any) -> None:
         frame = self._frame(message.record, message.rstrip("\n"))
         if frame is None:
             return
@@ -265,10 +272,10 @@ class SyslogSink:
             self._dropped += 1
             self._kick()  # the thread reconnects
             return
-        if self._rest_until and time.monotonic() >= self._rest_until:
-            self._rest_until = 0.0
-            sock.settimeout(_UNIX_WAIT)
         try:
+            if self._rest_until and time.monotonic() >= self._rest_until:
+                self._rest_until = 0.0
+                sock.settimeout(_UNIX_WAIT)
             sock.send(frame)
         except (BlockingIOError, TimeoutError):
             if sock.family == socket.AF_UNIX and not self._rest_until:
