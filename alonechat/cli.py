@@ -95,7 +95,10 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
         setup(manager)
     logger = get_logger("alonechat.server")
     logger.info(
-        "starting AloneChat on http://%s:%d", host, port, extra={"log_dir": str(config.log_dir)}
+        "starting AloneChat on http://%s:%d",
+        host,
+        port,
+        extra={"log_dir": str(config.log_dir)} if config.file_output else None,
     )
     server = uvicorn.Server(
         uvicorn.Config(

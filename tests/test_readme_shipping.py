@@ -25,7 +25,7 @@ def _shipping_blocks(language: str) -> list[str]:
 
 
 def test_the_syslog_sample_delivers_its_record(tmp_path: Path) -> None:
-    (sample,) = _shipping_blocks("python")
+    sample, _ = _shipping_blocks("python")
     with running_rsyslog(tmp_path / "rsyslog") as rsyslog:
         code = sample.replace("udp://127.0.0.1:514", f"udp://127.0.0.1:{rsyslog.udp}")
         assert code != sample
@@ -77,3 +77,20 @@ def test_rsyslog_collects_the_json_log_file_across_rotations(tmp_path: Path) -> 
     assert len(list(logs.glob("alonechat.log.*"))) >= 3  # it did rotate
     received = [line.split(" ", 1)[1] for line in collected.read_text().splitlines()]
     assert received == expected
+
+
+def test_the_trace_sample_writes_the_span_ids(tmp_path: Path) -> None:
+    _, sample = _shipping_blocks("python")
+    result = subprocess.run(
+        [sys.executable, "-c", sample],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["message"] == "paid"
+    assert re.fullmatch("[0-9a-f]{32}", record["trace_id"])
+    assert re.fullmatch("[0-9a-f]{16}", record["span_id"])

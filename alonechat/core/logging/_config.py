@@ -69,8 +69,10 @@ class LogConfig:
         redact: Mask secrets before any sink sees a record (on in the production preset).
         redact_keys: Field names (and ``key=value`` keys in text) whose values are secrets.
         redact_patterns: More regular expressions whose matches are masked.
-        stdout_json: Write JSON lines to stdout and nothing else (no stderr text, no files),
-            as container log collectors expect; ``$ALONECHAT_LOG_FORMAT=json`` turns it on.
+        stdout_json: Write JSON lines to stdout instead of stderr text and files (it turns
+            ``console_output`` and ``file_output`` off), as container log collectors
+            expect; syslog still gets records if configured. ``$ALONECHAT_LOG_FORMAT=json``
+            turns it on.
         json_schema: Field names of every JSON output: ``"alonechat"`` (flat: ``time``,
             ``level``, ``logger``...) or ``"ecs"`` (Elastic Common Schema: ``@timestamp``,
             ``log.level``, ``log.logger``, ``error.stack_trace``...).
@@ -148,7 +150,11 @@ class LogConfig:
         self.component_levels = _components(self.component_levels)
         self.redact_keys = _strings(self.redact_keys, "LogConfig.redact_keys")
         self.redact_patterns = _strings(self.redact_patterns, "LogConfig.redact_patterns")
-        if self.json_schema not in JSON_SCHEMAS:
+        if self.stdout_json:  # stdout instead of stderr and files: say so in the config
+            self.console_output = self.file_output = False
+        self.json_schema = _lower(self.json_schema)
+        self.syslog_facility = _lower(self.syslog_facility)
+        if not isinstance(self.json_schema, str) or self.json_schema not in JSON_SCHEMAS:
             raise ValueError(
                 f"LogConfig.json_schema: unknown schema {self.json_schema!r}; "
                 f"allowed: {', '.join(JSON_SCHEMAS)}"
@@ -174,6 +180,11 @@ class LogConfig:
                 raise ValueError(
                     f"LogConfig.redact_patterns: {pattern!r} is not a regular expression ({exc})"
                 ) from None
+
+
+def _lower(value: Any) -> Any:
+    """A name in any case (names are compared in lower case); other values unchanged."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 def _strings(value: object, field: str) -> tuple[str, ...]:

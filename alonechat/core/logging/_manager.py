@@ -353,11 +353,19 @@ class _Marking:
         self.sink, self.target = sink, target
         self.encoding = getattr(sink, "encoding", None) or "utf-8"
         self._flush = getattr(sink, "flush", None)
+        self._failing = False
 
     def write(self, message: Any) -> None:
-        self.sink.write(message)
-        if self._flush is not None:
-            self._flush()
+        try:
+            self.sink.write(message)
+            if self._flush is not None:
+                self._flush()
+        except (OSError, ValueError) as exc:  # a closed pipe or stream: warn once, drop
+            if not self._failing:
+                self._failing = True
+                warn(f"cannot write to {self.target} ({exc!r}); its records are dropped")
+            return
+        self._failing = False
         record = getattr(message, "record", None)
         if record is not None:
             record[WRITTEN] = (*record.get(WRITTEN, ()), self.target)

@@ -243,8 +243,8 @@ class SyslogSink:
                 self._work()
             if self._pending:
                 warn(
-                    f"syslog: {len(self._pending)} messages for {self.address} were never "
-                    f"sent ({self._outage or 'no time left'})"
+                    f"syslog: {_count(len(self._pending))} for {self.address} never sent "
+                    f"({self._outage or 'no time left'})"
                 )
                 self._pending.clear()
             self._disconnect()
@@ -411,7 +411,7 @@ class SyslogSink:
         dropped, self._dropped = self._dropped, 0
         self._outage, self._backoff = None, _BACKOFF[0]
         self._warned.pop("outage", None)
-        warn(f"syslog server {self.address} reachable again; {dropped} messages were dropped")
+        warn(f"syslog server {self.address} reachable again; {_count(dropped)} dropped")
 
     def _drop(self, kind: str, reason: str) -> None:
         self._dropped += 1
@@ -434,6 +434,10 @@ class SyslogSink:
         self._reset()
         if self._stream:  # a datagram socket can be shared; a stream would interleave
             self._disconnect()
+
+
+def _count(messages: int) -> str:
+    return f"{messages} message" if messages == 1 else f"{messages} messages"
 
 
 def _reinit_after_fork() -> None:

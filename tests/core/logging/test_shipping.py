@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,45 @@ def test_a_bad_syslog_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ALONECHAT_SYSLOG", "syslog.example.com")
     with pytest.raises(ValueError, match="ALONECHAT_SYSLOG: unknown scheme"):
         auto_configure()
+
+
+def test_stdout_json_turns_the_console_and_files_off_in_the_config() -> None:
+    config = LogConfig(stdout_json=True, console_output=True, file_output=True)
+    assert (config.console_output, config.file_output) == (False, False)
+
+
+def test_names_are_taken_in_any_case() -> None:
+    config = LogConfig(json_schema=" ECS", syslog_facility="Local0")
+    assert (config.json_schema, config.syslog_facility) == ("ecs", "local0")
+
+
+def test_a_closed_stdout_gives_one_warning_and_logging_goes_on(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(stdout_json=True))\n"
+        "log = get_logger('svc')\n"
+        "log.info('first')\n"
+        "sys.stdin.readline()  # the reader has gone\n"
+        "for i in range(100):\n"
+        "    log.info('into a closed pipe %d', i)\n"
+        "sys.stderr.write('still running\\n')\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert json.loads(child.stdout.readline())["message"] == "first"
+    child.stdout.close()
+    child.stdin.write("go\n")
+    child.stdin.close()
+    err = child.stderr.read()
+    child.wait(30)
+    child.stderr.close()
+    assert err.count("alonechat: cannot write to <stdout") == 1, err
+    assert "Logging error" not in err
+    assert "still running" in err
