@@ -11,7 +11,7 @@ from typing import Any
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 from ._levels import parse_level
 from ._redact import DEFAULT_KEYS
-from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, header_name, parse_address
+from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, app_name, parse_address
 
 MiB = 1024 * 1024
 
@@ -80,7 +80,8 @@ class LogConfig:
             carrying the JSON record: ``udp://host:514``, ``tcp://host:514`` or
             ``unix:///dev/log``. ``None`` (default): no syslog.
         syslog_facility: Syslog facility name: ``user``, ``daemon``, ``local0``..``local7``...
-        syslog_app_name: The APP-NAME of the syslog messages (printable ASCII, no spaces).
+        syslog_app_name: The APP-NAME of the syslog messages: 1..48 letters, digits, ``.``,
+            ``_`` or ``-``.
         syslog_buffer: TCP messages held while the syslog server is unreachable (or slower
             than the application); beyond, they are dropped, with one warning.
         syslog_max_bytes: Longest syslog message; a longer one has its longest JSON strings
@@ -166,7 +167,7 @@ class LogConfig:
                 f"LogConfig.syslog_facility: unknown facility {self.syslog_facility!r}; "
                 f"allowed: {', '.join(FACILITIES)}"
             )
-        header_name(self.syslog_app_name, "LogConfig.syslog_app_name", 48)
+        app_name(self.syslog_app_name, "LogConfig.syslog_app_name")
         self.syslog_buffer = _positive_int(
             self.syslog_buffer, "LogConfig.syslog_buffer", 1, "messages"
         )

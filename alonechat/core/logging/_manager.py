@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import operator
@@ -111,6 +112,9 @@ class LoggingManager:
         self._stdlib = StdlibRouting()
         self._removed_default = False
         self._writer = Deferred()
+        # Registered at import, this runs after the application's exit functions (and after
+        # the writer's own, which it registers when it starts): every record is in by then.
+        atexit.register(self._at_exit)
 
     @property
     def deferred(self) -> Deferred | None:
@@ -202,6 +206,13 @@ class LoggingManager:
             self._refresh_loggers()
             self._catch_sigterm(False)
 
+    def _at_exit(self) -> None:
+        """Send what syslog sinks still hold (the files are written synchronously)."""
+        self._writer.flush()
+        for sink in list(self._sinks.values()):
+            if isinstance(sink, SyslogSink):
+                sink.stop()
+
     def _catch_sigterm(self, enqueue: bool) -> None:
         """While records are enqueued, SIGTERM writes them before terminating as usual.
 
@@ -278,7 +289,7 @@ class LoggingManager:
         assert config.syslog_address is not None
         settings: dict[str, Any] = {
             "facility": config.syslog_facility,
-            "app_name": config.syslog_app_name,
+            "app": config.syslog_app_name,
             "buffer": config.syslog_buffer,
             "max_bytes": config.syslog_max_bytes,
         }

@@ -17,12 +17,13 @@ blocking or breaking the application.
 
 from __future__ import annotations
 
-import atexit
 import collections
+import contextlib
 import errno
 import json
 import os
 import re
+import select
 import socket
 import threading
 import time
@@ -41,6 +42,7 @@ DEFAULT_PORT = 514
 #: rsyslog's default ``maxMessageSize``: longer messages arrive cut (broken JSON).
 DEFAULT_MAX_BYTES = 8096
 _PRINTUSASCII = frozenset(range(33, 127))
+_APP_NAME = re.compile(r"[A-Za-z0-9._-]{1,48}")
 _HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # name, IPv4, IPv6
 # Month names of the unix-socket header (English whatever the locale, as syslogd expects).
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -48,7 +50,8 @@ _BACKOFF = (0.1, 5.0)  # seconds between reconnection attempts: doubling from, u
 _CONNECT_TIMEOUT = 2.0
 _SEND_TIMEOUT = 10.0  # a TCP server that reads nothing for this long is dropped
 _UNIX_WAIT = 0.1  # seconds a caller waits for room in a full unix socket
-_UNIX_REST = 1.0  # after such a wait, seconds during which callers do not wait at all
+_UNIX_REST = 1.0  # after such a wait in vain, seconds during which callers do not wait
+_STOP_TIMEOUT = 2.0
 _BATCH_BYTES = 256 * 1024
 _WARN_EVERY = 60.0
 _INSTANCES: weakref.WeakSet[SyslogSink] = weakref.WeakSet()
@@ -97,20 +100,14 @@ def parse_address(address: object, field: str) -> tuple[str, str | tuple[str, in
     return parts.scheme, (host, port)
 
 
-def header_name(value: object, field: str, limit: int) -> str:
-    """A header field of printable ASCII without spaces, 1..``limit`` characters.
+def app_name(value: object, field: str) -> str:
+    """A syslog APP-NAME (and tag): 1..48 letters, digits, ``.``, ``_`` or ``-``.
 
     Raises:
         ValueError: naming ``field`` otherwise.
     """
-    if (
-        not isinstance(value, str)
-        or not 0 < len(value) <= limit
-        or not set(value.encode("utf-8")) <= _PRINTUSASCII
-    ):
-        raise ValueError(
-            f"{field}: must be 1..{limit} printable ASCII characters without spaces, got {value!r}"
-        )
+    if not isinstance(value, str) or not _APP_NAME.fullmatch(value):
+        raise ValueError(f"{field}: must be 1..48 letters, digits, '.', '_' or '-', got {value!r}")
     return value
 
 
@@ -120,34 +117,39 @@ def _hostname() -> str:
 
 
 def fit(body: str, limit: int) -> str | None:
-    """``body`` within ``limit`` bytes: a JSON object has its longest strings (message,
-    traceback) cut, with a marker, and stays valid JSON; None if that cannot be done."""
+    """``body`` within ``limit`` bytes: a JSON object has its long strings (message,
+    traceback, fields) cut to a common length, with a marker, and stays valid JSON; None if
+    that cannot be done."""
     try:
         data = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    for _ in range(16):
-        text = json.dumps(data, separators=(",", ":"))  # ASCII: one byte per character
-        excess = len(text) - limit
-        if excess <= 0:
-            return text
-        holder, key, value = max(_strings(data), key=lambda leaf: len(leaf[2]), default=(0, 0, ""))
-        if len(value) < 200:
+        if not isinstance(data, dict):
             return None
-        holder[key] = cut(value, max(len(value) - excess - 60, len(value) // 4))  # type: ignore[index]
-    return None
+        best, low, high = None, 0, len(body)
+        while low <= high:  # the longest cap at which everything fits
+            cap = (low + high) // 2
+            text = _dumps(_capped(data, cap))
+            if len(text) <= limit:
+                best, low = text, cap + 1
+            else:
+                high = cap - 1
+        return best
+    except Exception:  # deep nesting, odd values: not worth more than a dropped message
+        return None
 
 
-def _strings(data: Any) -> list[tuple[Any, Any, str]]:
-    """(container, key, value) of every string in a JSON value."""
-    items = data.items() if isinstance(data, dict) else enumerate(data)
-    found: list[tuple[Any, Any, str]] = []
-    for key, value in items:
-        if isinstance(value, str):
-            found.append((data, key, value))
-        elif isinstance(value, (dict, list)):
-            found.extend(_strings(value))
-    return found
+def _dumps(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))  # ASCII: one byte per character
+
+
+def _capped(data: Any, cap: int) -> Any:
+    """``data`` with every string longer than ``cap`` (and its marker) cut to ``cap``."""
+    if isinstance(data, str):
+        return cut(data, cap) if len(data) > cap + 60 else data
+    if isinstance(data, dict):
+        return {key: _capped(value, cap) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_capped(value, cap) for value in data]
+    return data
 
 
 class SyslogSink:
@@ -167,13 +169,13 @@ class SyslogSink:
     """
 
     def __init__(
-        self, address: str, *, facility: str, app_name: str, buffer: int, max_bytes: int
+        self, address: str, *, facility: str, app: str, buffer: int, max_bytes: int
     ) -> None:
         self.address = address
         self.scheme, self._target = parse_address(address, "syslog address")
         self._stream = self.scheme == "tcp"
         self._facility = FACILITIES[facility] * 8
-        self._app = header_name(app_name, "app_name", 48)
+        self._app = app_name(app, "app")
         self._prefix = f" {_hostname()} {self._app} "
         self.buffer, self.max_bytes = buffer, max_bytes
         self._pending: collections.deque[bytes] = collections.deque()
@@ -184,7 +186,6 @@ class SyslogSink:
         self._reset()
         self._closed = False
         _INSTANCES.add(self)
-        atexit.register(self.stop)
         if not self._stream:  # now, while configuring: the first records are not dropped
             self._connect()
 
@@ -211,6 +212,9 @@ class SyslogSink:
         if not self._stream:
             self._send_datagram(frame)
             return
+        if self._closed:
+            self._drop("stopped", "the sink is stopped (reconfigured, or at exit)")
+            return
         if len(self._pending) >= self.buffer:
             self._drop("overflow", f"more than {self.buffer} messages wait to be sent")
             return
@@ -228,26 +232,35 @@ class SyslogSink:
         return True
 
     def stop(self) -> None:
-        """Send what is queued (2 s at most), then close; idempotent. Messages still held
-        are reported; later messages are sent by their callers."""
-        atexit.unregister(self.stop)
+        """Send what is queued and close, within 2 s; idempotent. Messages still queued
+        then are reported on stderr; later messages are dropped (with one warning)."""
         if self._closed:
             return
-        self.wait()
+        deadline = time.monotonic() + _STOP_TIMEOUT
+        self.wait(_STOP_TIMEOUT)
         self._closed = True
         self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(_CONNECT_TIMEOUT)
-        with self._lock:
-            if self._pending and self._outage is None:
-                self._work()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+            sock = self._socket
+            if thread.is_alive() and sock is not None:  # stuck in sendall: break it
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                thread.join(0.5)
+        locked = self._lock.acquire(timeout=0.5)
+        try:
             if self._pending:
                 warn(
                     f"syslog: {_count(len(self._pending))} for {self.address} never sent "
-                    f"({self._outage or 'no time left'})"
+                    f"({self._outage or 'out of time'})"
                 )
                 self._pending.clear()
-            self._disconnect()
+            if locked:
+                self._disconnect()
+        finally:
+            if locked:
+                self._lock.release()
 
     def _frame(self, record: Any, body: str) -> bytes | None:
         pri = self._facility + severity(record["level"].no)
@@ -269,36 +282,49 @@ class SyslogSink:
     def _send_datagram(self, frame: bytes) -> None:
         sock = self._socket
         if sock is None:
+            if self._closed:
+                self._drop("stopped", "the sink is stopped (reconfigured, or at exit)")
+                return
             self._dropped += 1
             self._kick()  # the thread reconnects
             return
         try:
-            if self._rest_until and time.monotonic() >= self._rest_until:
-                self._rest_until = 0.0
-                sock.settimeout(_UNIX_WAIT)
-            sock.send(frame)
-        except (BlockingIOError, TimeoutError):
-            if sock.family == socket.AF_UNIX and not self._rest_until:
-                self._rest_until = time.monotonic() + _UNIX_REST
-                sock.settimeout(0.0)
+            try:
+                sock.send(frame)
+            except BlockingIOError:
+                if not (sock.family == socket.AF_UNIX and self._room(sock)):
+                    raise
+                sock.send(frame)  # a unix socket made room in time
+        except BlockingIOError:
             self._drop("slow", "the server is not keeping up")
         except OSError as exc:
             if exc.errno == errno.EMSGSIZE:
                 self._drop("size", f"a {len(frame)}-byte message is too large for a datagram")
                 return
+            self._dropped += 1
             with self._lock:
                 if self._socket is sock:
                     self._disconnect()
                     self._unreachable(exc)
-            self._dropped += 1
             self._kick()
 
+    def _room(self, sock: socket.socket) -> bool:
+        """Wait (0.1 s at most) until a full unix socket takes a message; after a wait in
+        vain, callers do not wait for a second, so a stuck reader costs little."""
+        if time.monotonic() < self._rest_until or not hasattr(select, "poll"):
+            return False
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT)
+        if poller.poll(_UNIX_WAIT * 1000):
+            return True
+        self._rest_until = time.monotonic() + _UNIX_REST
+        return False
+
     def _kick(self) -> None:
-        """Get the thread to connect and send (or, once stopped, do it right here)."""
+        """Get the thread to connect and send (none once the sink is stopped)."""
         if self._closed:
-            with self._lock:
-                self._work()
-        elif self._thread is None:
+            return
+        if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     self._thread = threading.Thread(
@@ -319,7 +345,8 @@ class SyslogSink:
                 with self._lock:
                     delay = self._work()
             except Exception as exc:  # the sender must outlive any one failure
-                warn(f"syslog: sending to {self.address} failed: {exc!r}")
+                if not self._closed:
+                    warn(f"syslog: sending to {self.address} failed: {exc!r}")
                 delay = _BACKOFF[1]
 
     def _work(self) -> float | None:
@@ -352,27 +379,42 @@ class SyslogSink:
         try:
             if isinstance(self._target, str):
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                address: Any = self._target
+                sock.settimeout(_CONNECT_TIMEOUT)
+                try:
+                    sock.connect(self._target)
+                except OSError:
+                    sock.close()
+                    raise
+            elif self._stream:
+                sock = socket.create_connection(self._target, _CONNECT_TIMEOUT)  # every address
             else:
-                host, port = self._target
-                kind = socket.SOCK_STREAM if self._stream else socket.SOCK_DGRAM
-                family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
-                sock = socket.socket(family, kind)
-            sock.settimeout(_CONNECT_TIMEOUT)
-            try:
-                sock.connect(address)
-            except OSError:
-                sock.close()
-                raise
+                sock = self._udp(*self._target)
         except (OSError, UnicodeError) as exc:
             self._unreachable(exc)
             return
         if self._stream:
             sock.settimeout(_SEND_TIMEOUT)
-        else:  # a receiver that is not keeping up: UDP drops at once, a unix socket waits
-            sock.settimeout(_UNIX_WAIT if sock.family == socket.AF_UNIX else 0.0)
+        else:  # a receiver that is not keeping up drops the message (unix: after a wait)
+            sock.setblocking(False)
             self._outage, self._backoff = None, _BACKOFF[0]
         self._socket = sock
+
+    @staticmethod
+    def _udp(host: str, port: int) -> socket.socket:
+        """A UDP socket connected to the first address of ``host`` that takes it."""
+        error: OSError = OSError(f"no address for {host}")
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_DGRAM
+        ):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.connect(address)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            return sock
+        raise error
 
     def _peer_closed(self) -> bool:
         """Whether the server closed the connection (syslog servers never send: anything
@@ -400,6 +442,8 @@ class SyslogSink:
         self._backoff = min(self._backoff * 2, _BACKOFF[1])
         if self._outage is None:
             self._outage = str(exc)
+            if self._closed:
+                return
             held = (
                 f"holding up to {self.buffer} messages until it is back, dropping beyond"
                 if self._stream

@@ -225,15 +225,17 @@ def test_a_record_too_long_for_the_server_is_cut_and_stays_json(
         raise ValueError("v" * 5_000)
     except ValueError:
         log.exception("failed")
+    log.info("wide", extra={f"field_{i}": str(i) * 1000 for i in range(20)})
     reset_logging()
-    bodies = [json.loads(line[6]) for line in rsyslog.wait_for(2)]  # rsyslog's 8096-byte limit
-    big, failed = bodies
+    bodies = [json.loads(line[6]) for line in rsyslog.wait_for(3)]  # rsyslog's 8096-byte limit
+    big, failed, wide = bodies
     assert big["message"].startswith("big mmm")
     assert big["message"].endswith("more characters cut]")
     assert big["body"].endswith("more characters cut]")
     assert big["small"] == "kept"
     assert failed["exc_type"] == "ValueError"
     assert "more characters cut]" in failed["exc_traceback"]
+    assert all(wide[f"field_{i}"].startswith(str(i) * 100) for i in range(20))  # all cut alike
 
 
 def test_held_records_survive_a_handler_replacement(rsyslog: Rsyslog) -> None:
@@ -394,3 +396,47 @@ def test_a_forked_child_sends_its_own_records(rsyslog: Rsyslog, transport: str) 
             (str(os.getpid()), "parent after fork"),
         ]
     )
+
+
+def test_stopping_with_a_server_that_reads_nothing_is_bounded_and_reported(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as server:  # accepts, never reads: the sender blocks in sendall
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        configure_logging(
+            LogConfig(console_output=False, file_output=False, syslog_address=address)
+        )
+        for i in range(2_000):
+            get_logger("svc").info("record %d %s", i, "x" * 4000)
+        stopper = threading.Thread(target=reset_logging)
+        stopper.start()
+        stopper.join(30)  # about 2.5 s: the sink gives up on the queue, it does not hang
+        assert not stopper.is_alive()
+    err = capfd.readouterr().err
+    assert re.search(f"alonechat: syslog: [0-9]+ messages for {address} never sent", err), err
+    get_logger("svc").info("after the stop")  # no sink any more: nothing, no error
+    assert capfd.readouterr().err == ""
+
+
+def test_a_stopped_sink_drops_late_records_with_one_warning(
+    rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from alonechat.core.logging._syslog import SyslogSink
+
+    for transport in ("udp", "tcp"):
+        address = _address(rsyslog, transport)
+        sink = SyslogSink(address, facility="user", app="late", buffer=10, max_bytes=8096)
+        handler = loguru_logger.add(sink, format="{message}")
+        loguru_logger.info("before")
+        sink.stop()
+        for _ in range(3):
+            loguru_logger.info("late")  # e.g. from a handler loguru had already picked
+        loguru_logger.remove(handler)
+        assert capfd.readouterr().err == (
+            f"alonechat: syslog: dropping messages for {address}: "
+            "the sink is stopped (reconfigured, or at exit)\n"
+        )
+    assert [line[6].strip() for line in rsyslog.wait_for(2)] == ["before", "before"]
