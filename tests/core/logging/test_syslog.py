@@ -8,6 +8,8 @@ import os
 import re
 import resource
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -440,3 +442,28 @@ def test_a_stopped_sink_drops_late_records_with_one_warning(
             "the sink is stopped (reconfigured, or at exit)\n"
         )
     assert [line[6].strip() for line in rsyslog.wait_for(2)] == ["before", "before"]
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_records_queued_at_exit_reach_the_server(rsyslog: Rsyslog, transport: str) -> None:
+    code = (
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(console_output=False, file_output=False, enqueue=True,\n"
+        f"                             syslog_address={_address(rsyslog, transport)!r}))\n"
+        "for i in range(50):\n"
+        "    get_logger('svc').info('record %d', i)\n"
+        # no reset: the interpreter exits with records queued in the writer and the sink
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = rsyslog.wait_for(50)
+    assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
+        range(50)
+    )
