@@ -24,20 +24,26 @@ def _shipping_blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
 
 
+def _run(code: str, cwd: Path) -> str:
+    """Run a sample in a fresh interpreter; its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_the_syslog_sample_delivers_its_record(tmp_path: Path) -> None:
     sample, _ = _shipping_blocks("python")
     with running_rsyslog(tmp_path / "rsyslog") as rsyslog:
         code = sample.replace("udp://127.0.0.1:514", f"udp://127.0.0.1:{rsyslog.udp}")
         assert code != sample
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        assert result.returncode == 0, result.stderr
+        _run(code, tmp_path)
         ((severity, facility, app, *_, body),) = rsyslog.wait_for(1)
     assert (severity, facility, app) == ("4", "16", "alonechat")  # warning, local0
     record = json.loads(body)
@@ -81,16 +87,7 @@ def test_rsyslog_collects_the_json_log_file_across_rotations(tmp_path: Path) -> 
 
 def test_the_trace_sample_writes_the_span_ids(tmp_path: Path) -> None:
     _, sample = _shipping_blocks("python")
-    result = subprocess.run(
-        [sys.executable, "-c", sample],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    assert result.returncode == 0, result.stderr
-    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    (record,) = [json.loads(line) for line in _run(sample, tmp_path).splitlines()]
     assert record["message"] == "paid"
     assert re.fullmatch("[0-9a-f]{32}", record["trace_id"])
     assert re.fullmatch("[0-9a-f]{16}", record["span_id"])

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loguru import logger as loguru_logger
@@ -33,6 +34,19 @@ from tests.rsyslog import Rsyslog, running_rsyslog
 def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
     with running_rsyslog(tmp_path / "rsyslog") as server:
         yield server
+
+
+def _syslog_only(address: str, **fields: Any) -> LogConfig:
+    """Configure logging to syslog only (no console, no files)."""
+    return configure_logging(
+        LogConfig(console_output=False, file_output=False, syslog_address=address, **fields)
+    )
+
+
+def _unused_tcp_address() -> str:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{probe.getsockname()[1]}"
 
 
 def _address(server: Rsyslog, transport: str) -> str:
@@ -180,12 +194,7 @@ def test_a_stopped_server_never_blocks_and_held_records_arrive_when_it_is_back(
 def test_no_server_at_all_costs_the_application_nothing(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    configure_logging(
-        LogConfig(console_output=False, file_output=False, syslog_address=f"tcp://127.0.0.1:{port}")
-    )
+    _syslog_only(_unused_tcp_address())
     for i in range(100):
         get_logger("svc").info("record %d", i)
     reset_logging()  # gives up at once: the server is known to be unreachable
@@ -199,7 +208,7 @@ def test_datagrams_to_a_stopped_server_are_dropped_with_one_warning(
     rsyslog: Rsyslog, transport: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     address = _address(rsyslog, transport)
-    configure_logging(LogConfig(console_output=False, file_output=False, syslog_address=address))
+    _syslog_only(address)
     log = get_logger("svc")
     log.info("record 0")
     assert len(rsyslog.wait_for(1)) == 1
@@ -216,11 +225,7 @@ def test_datagrams_to_a_stopped_server_are_dropped_with_one_warning(
 def test_a_record_too_long_for_the_server_is_cut_and_stays_json(
     rsyslog: Rsyslog, transport: str
 ) -> None:
-    configure_logging(
-        LogConfig(
-            console_output=False, file_output=False, syslog_address=_address(rsyslog, transport)
-        )
-    )
+    _syslog_only(_address(rsyslog, transport))
     log = get_logger("svc")
     log.info("big %s", "m" * 20_000, extra={"body": "b" * 20_000, "small": "kept"})
     try:
@@ -262,9 +267,7 @@ def test_a_stuck_unix_socket_does_not_stall_the_application(
     path = Path(tempfile.mkdtemp(prefix="rs")) / "stuck"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as stuck:  # bound, never read
         stuck.bind(str(path))
-        configure_logging(
-            LogConfig(console_output=False, file_output=False, syslog_address=f"unix://{path}")
-        )
+        _syslog_only(f"unix://{path}")
 
         def burst() -> None:
             for i in range(300):
@@ -292,11 +295,7 @@ def test_many_open_files_do_not_stop_tcp_delivery(rsyslog: Rsyslog) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # sockets get fds > 1024
     try:
-        configure_logging(
-            LogConfig(
-                console_output=False, file_output=False, syslog_address=_address(rsyslog, "tcp")
-            )
-        )
+        _syslog_only(_address(rsyslog, "tcp"))
         for i in range(3):
             get_logger("svc").info("record %d", i)
         assert len(rsyslog.wait_for(3)) == 3
@@ -312,11 +311,7 @@ def test_many_open_files_do_not_stop_tcp_delivery(rsyslog: Rsyslog) -> None:
 def test_unsent_records_are_reported_when_the_sink_stops(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    configure_logging(LogConfig(console_output=False, file_output=False, syslog_address=address))
+    _syslog_only(address := _unused_tcp_address())
     for i in range(5):
         get_logger("svc").info("record %d", i)
     time.sleep(0.3)  # the sender tried, and found nobody
@@ -329,11 +324,7 @@ def test_what_cannot_be_cut_to_size_is_dropped_with_a_warning(
     rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
 ) -> None:
     address = _address(rsyslog, "udp")
-    configure_logging(
-        LogConfig(
-            console_output=False, file_output=False, syslog_address=address, syslog_max_bytes=480
-        )
-    )
+    _syslog_only(address, syslog_max_bytes=480)
     log = get_logger("svc")
     log.info("many short fields", extra={f"field_{i}": "x" * 20 for i in range(40)})
     log.info("fits")
@@ -352,15 +343,7 @@ def test_a_datagram_larger_than_udp_allows_is_dropped_with_a_warning(
     rsyslog: Rsyslog, capfd: pytest.CaptureFixture[str]
 ) -> None:
     address = _address(rsyslog, "udp")
-    configure_logging(
-        LogConfig(
-            console_output=False,
-            file_output=False,
-            syslog_address=address,
-            syslog_max_bytes=200_000,
-            max_message_length=100_000,
-        )
-    )
+    _syslog_only(address, syslog_max_bytes=200_000, max_message_length=100_000)
     get_logger("svc").info("huge %s", "x" * 70_000)
     get_logger("svc").info("after")
     reset_logging()
@@ -373,11 +356,7 @@ def test_a_datagram_larger_than_udp_allows_is_dropped_with_a_warning(
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_a_forked_child_sends_its_own_records(rsyslog: Rsyslog, transport: str) -> None:
-    configure_logging(
-        LogConfig(
-            console_output=False, file_output=False, syslog_address=_address(rsyslog, transport)
-        )
-    )
+    _syslog_only(_address(rsyslog, transport))
     log = get_logger("svc")
     log.info("parent before fork")
     pid = os.fork()
@@ -408,9 +387,7 @@ def test_stopping_with_a_server_that_reads_nothing_is_bounded_and_reported(
         server.bind(("127.0.0.1", 0))
         server.listen()
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
-        configure_logging(
-            LogConfig(console_output=False, file_output=False, syslog_address=address)
-        )
+        _syslog_only(address)
         for i in range(2_000):
             get_logger("svc").info("record %d %s", i, "x" * 4000)
         stopper = threading.Thread(target=reset_logging)
