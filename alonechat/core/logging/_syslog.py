@@ -21,6 +21,7 @@ import collections
 import contextlib
 import errno
 import json
+import multiprocessing.util
 import os
 import re
 import select
@@ -331,6 +332,9 @@ class SyslogSink:
                         target=self._run, name="alonechat-syslog", daemon=True
                     )
                     self._thread.start()
+                    # a multiprocessing child ends with os._exit (no atexit): send the rest
+                    # there too, after the enqueue writer's queue (its exitpriority is 10)
+                    multiprocessing.util.Finalize(self, self.stop, exitpriority=5)
         elif not self._wake.is_set():
             self._wake.set()
 

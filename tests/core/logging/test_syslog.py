@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import re
 import resource
@@ -443,4 +444,23 @@ def test_records_queued_at_exit_reach_the_server(rsyslog: Rsyslog, transport: st
     lines = rsyslog.wait_for(50)
     assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
         range(50)
+    )
+
+
+def _child_logs(address: str) -> None:
+    _syslog_only(address, enqueue=True)
+    for i in range(20):
+        get_logger("child").info("record %d", i)
+
+
+def test_a_multiprocessing_child_sends_everything_before_it_ends(rsyslog: Rsyslog) -> None:
+    child = multiprocessing.get_context("fork").Process(
+        target=_child_logs, args=(_address(rsyslog, "tcp"),)
+    )
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    lines = rsyslog.wait_for(20)
+    assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
+        range(20)
     )
