@@ -272,17 +272,52 @@ def stdlib_syslog(directory: Path) -> Iterator[Emit]:
         handler.close()
 
 
+# A TCP syslog server in another process (so that it does not compete for this one's GIL):
+# it accepts one connection and reads and discards everything.
+_TCP_READER = """
+import socket, sys
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+connection, _ = server.accept()
+while connection.recv(1 << 20):
+    pass
+"""
+
+
 @contextlib.contextmanager
-def facade_syslog(directory: Path) -> Iterator[Emit]:
-    _clean()
-    with _udp_receiver() as (host, port):
-        configure_logging(
-            LogConfig(
-                console_output=False, file_output=False, syslog_address=f"udp://{host}:{port}"
+def _tcp_receiver() -> Iterator[tuple[str, int]]:
+    import subprocess
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _TCP_READER], stdout=subprocess.PIPE, text=True
+    )
+    assert reader.stdout is not None
+    port = int(reader.stdout.readline())
+    try:
+        yield "127.0.0.1", port
+    finally:
+        reader.kill()
+        reader.wait()
+        reader.stdout.close()
+
+
+def _facade_syslog(transport: str) -> CaseFactory:
+    @contextlib.contextmanager
+    def case(directory: Path) -> Iterator[Emit]:
+        _clean()
+        receiver = _udp_receiver() if transport == "udp" else _tcp_receiver()
+        with receiver as (host, port):
+            configure_logging(
+                LogConfig(
+                    console_output=False,
+                    file_output=False,
+                    syslog_address=f"{transport}://{host}:{port}",
+                )
             )
-        )
-        yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
-        reset_logging()
+            yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
+            reset_logging()  # TCP: waits until the sender thread has sent the queue
+
+    return case
 
 
 def _installed(module: str) -> bool:
@@ -314,7 +349,8 @@ def cases() -> list[Case]:
         Case("loguru serialize=True to stdout", "stdout", loguru_stdout_json),
         Case("alonechat JSON to stdout", "stdout", facade_stdout_json),
         Case("stdlib SysLogHandler, UDP", "syslog", stdlib_syslog),
-        Case("alonechat syslog, UDP (caller)", "syslog", facade_syslog, True),
+        Case("alonechat syslog, UDP (caller)", "syslog", _facade_syslog("udp"), True),
+        Case("alonechat syslog, TCP (caller)", "syslog", _facade_syslog("tcp"), True),
     ]
     if _installed("structlog"):
         found.append(Case("structlog JSON, caller fields", "json", structlog_json))

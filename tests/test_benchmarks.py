@@ -34,6 +34,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "alonechat enqueue=True (caller)",
         "alonechat JSON to stdout",
         "alonechat syslog, UDP (caller)",
+        "alonechat syslog, TCP (caller)",
         "stdlib SysLogHandler, UDP",
     ):
         assert expected in names
