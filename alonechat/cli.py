@@ -40,7 +40,7 @@ def _demo(config: LogConfig) -> int:
     except ZeroDivisionError:
         logger.error("An error occurred", exc_info=True)
     logger.critical("Critical failure (a demonstration)")
-    if config.file_output:
+    if config.file_output and not config.stdout_json:
         for path in sorted(Path(config.log_dir).glob("alonechat*.log*")):
             print(f"wrote {path}")
     return 0
@@ -94,11 +94,12 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
     for setup in [_load_hooks(spec) for spec in hooks]:
         setup(manager)
     logger = get_logger("alonechat.server")
+    files = config.file_output and not config.stdout_json
     logger.info(
         "starting AloneChat on http://%s:%d",
         host,
         port,
-        extra={"log_dir": str(config.log_dir)} if config.file_output else None,
+        extra={"log_dir": str(config.log_dir)} if files else None,
     )
     server = uvicorn.Server(
         uvicorn.Config(

@@ -183,3 +183,16 @@ def test_demo_sends_its_records_to_syslog(tmp_path: Path) -> None:
         messages = [json.loads(line[6])["message"] for line in rsyslog.wait_for(7)]
     assert "User john_doe logged in from 127.0.0.1" in messages
     assert "Critical failure (a demonstration)" in messages
+
+
+def test_demo_with_json_on_stdout_writes_only_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "logs" / "dev"
+    old.mkdir(parents=True)
+    (old / "alonechat.log").write_text("an old file\n")
+    monkeypatch.setenv("ALONECHAT_LOG_FORMAT", "json")
+    assert main(["demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7
+    assert all(json.loads(line)["message"] for line in lines)

@@ -69,8 +69,8 @@ class LogConfig:
         redact: Mask secrets before any sink sees a record (on in the production preset).
         redact_keys: Field names (and ``key=value`` keys in text) whose values are secrets.
         redact_patterns: More regular expressions whose matches are masked.
-        stdout_json: Write JSON lines to stdout instead of stderr text and files (it turns
-            ``console_output`` and ``file_output`` off), as container log collectors
+        stdout_json: Write JSON lines to stdout instead of stderr text and files (it
+            overrides ``console_output`` and ``file_output``), as container log collectors
             expect; syslog still gets records if configured. ``$ALONECHAT_LOG_FORMAT=json``
             turns it on.
         json_schema: Field names of every JSON output: ``"alonechat"`` (flat: ``time``,
@@ -151,8 +151,6 @@ class LogConfig:
         self.component_levels = _components(self.component_levels)
         self.redact_keys = _strings(self.redact_keys, "LogConfig.redact_keys")
         self.redact_patterns = _strings(self.redact_patterns, "LogConfig.redact_patterns")
-        if self.stdout_json:  # stdout instead of stderr and files: say so in the config
-            self.console_output = self.file_output = False
         self.json_schema = _lower(self.json_schema)
         self.syslog_facility = _lower(self.syslog_facility)
         if not isinstance(self.json_schema, str) or self.json_schema not in JSON_SCHEMAS:

@@ -175,7 +175,8 @@ class LoggingManager:
                 _remove(0)
             self._stdlib.install(table.level, table.components, self.deferred)
             self._refresh_loggers()
-            self._catch_sigterm(config.enqueue)
+            held = config.syslog_address is not None and config.syslog_address.startswith("tcp:")
+            self._catch_sigterm(config.enqueue or held)
         return config
 
     def set_level(self, name: str, level: str | int) -> None:
@@ -213,21 +214,22 @@ class LoggingManager:
             if isinstance(sink, SyslogSink):
                 sink.stop()
 
-    def _catch_sigterm(self, enqueue: bool) -> None:
-        """While records are enqueued, SIGTERM writes them before terminating as usual.
+    def _catch_sigterm(self, queued: bool) -> None:
+        """While records may be queued (enqueue, a TCP syslog), SIGTERM writes and sends
+        them before terminating as usual.
 
         Only when nobody else handles SIGTERM (it is SIG_DFL) and from the main thread.
         """
         if threading.current_thread() is not threading.main_thread():
             return
         current = signal.getsignal(signal.SIGTERM)
-        if enqueue and current == signal.SIG_DFL:
+        if queued and current == signal.SIG_DFL:
             signal.signal(signal.SIGTERM, self._flush_and_terminate)
-        elif not enqueue and current == self._flush_and_terminate:
+        elif not queued and current == self._flush_and_terminate:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def _flush_and_terminate(self, signum: int, frame: object) -> None:
-        self._writer.flush()
+        self._at_exit()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -186,6 +186,7 @@ class SyslogSink:
         self._lock = threading.Lock()  # guards the socket: connecting, sending a batch
         self._reset()
         self._closed = False
+        self._finalizer: multiprocessing.util.Finalize | None = None
         _INSTANCES.add(self)
         if not self._stream:  # now, while configuring: the first records are not dropped
             self._connect()
@@ -237,6 +238,8 @@ class SyslogSink:
         then are reported on stderr; later messages are dropped (with one warning)."""
         if self._closed:
             return
+        if self._finalizer is not None:  # it holds this sink: let it go
+            self._finalizer.cancel()
         deadline = time.monotonic() + _STOP_TIMEOUT
         self.wait(_STOP_TIMEOUT)
         self._closed = True
@@ -303,6 +306,13 @@ class SyslogSink:
                 self._drop("size", f"a {len(frame)}-byte message is too large for a datagram")
                 return
             self._dropped += 1
+            if self.scheme == "udp" and exc.errno == errno.ECONNREFUSED:  # an ICMP reply:
+                self._warn(
+                    "outage",
+                    f"syslog server {self.address} unreachable ({exc}); "
+                    "dropping messages until it is back",
+                )  # the socket stays good
+                return
             with self._lock:
                 if self._socket is sock:
                     self._disconnect()
@@ -334,7 +344,7 @@ class SyslogSink:
                     self._thread.start()
                     # a multiprocessing child ends with os._exit (no atexit): send the rest
                     # there too, after the enqueue writer's queue (its exitpriority is 10)
-                    multiprocessing.util.Finalize(self, self.stop, exitpriority=5)
+                    self._finalizer = multiprocessing.util.Finalize(self, self.stop, exitpriority=5)
         elif not self._wake.is_set():
             self._wake.set()
 
@@ -395,6 +405,9 @@ class SyslogSink:
                 sock = self._udp(*self._target)
         except (OSError, UnicodeError) as exc:
             self._unreachable(exc)
+            return
+        if self._closed:  # stopped while connecting
+            sock.close()
             return
         if self._stream:
             sock.settimeout(_SEND_TIMEOUT)

@@ -16,7 +16,10 @@ def span_ids() -> tuple[str, str] | None:
     trace = sys.modules.get("opentelemetry.trace")
     if trace is None:
         return None
-    context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
+    try:
+        context = trace.get_current_span().get_span_context()
+        if not context.is_valid:
+            return None
+        return format(context.trace_id, "032x"), format(context.span_id, "016x")
+    except Exception:  # half imported by another thread, or an odd span: no ids
         return None
-    return format(context.trace_id, "032x"), format(context.span_id, "016x")

@@ -82,11 +82,6 @@ def test_a_bad_syslog_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None
         auto_configure()
 
 
-def test_stdout_json_turns_the_console_and_files_off_in_the_config() -> None:
-    config = LogConfig(stdout_json=True, console_output=True, file_output=True)
-    assert (config.console_output, config.file_output) == (False, False)
-
-
 def test_names_are_taken_in_any_case() -> None:
     config = LogConfig(json_schema=" ECS", syslog_facility="Local0")
     assert (config.json_schema, config.syslog_facility) == ("ecs", "local0")

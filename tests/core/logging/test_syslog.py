@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -393,7 +396,7 @@ def test_stopping_with_a_server_that_reads_nothing_is_bounded_and_reported(
             get_logger("svc").info("record %d %s", i, "x" * 4000)
         stopper = threading.Thread(target=reset_logging)
         stopper.start()
-        stopper.join(30)  # about 2.5 s: the sink gives up on the queue, it does not hang
+        stopper.join(30)  # about 3 s at most: the sink gives up on the queue, it does not hang
         assert not stopper.is_alive()
     err = capfd.readouterr().err
     assert re.search(f"alonechat: syslog: [0-9]+ messages for {address} never sent", err), err
@@ -464,3 +467,37 @@ def test_a_multiprocessing_child_sends_everything_before_it_ends(rsyslog: Rsyslo
     assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
         range(20)
     )
+
+
+def test_sigterm_sends_what_a_tcp_sink_holds(rsyslog: Rsyslog) -> None:
+    code = (
+        "import os, signal\n"
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(console_output=False, file_output=False,\n"
+        f"                             syslog_address={_address(rsyslog, 'tcp')!r}))\n"
+        "for i in range(3000):\n"
+        "    get_logger('svc').info('record %d', i)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+    )
+    assert result.returncode == -signal.SIGTERM, result.stderr  # terminated as before
+    assert len(rsyslog.wait_for(3000)) == 3000
+
+
+def test_a_stopped_tcp_sink_is_freed(rsyslog: Rsyslog) -> None:
+    from alonechat.core.logging import LoggingManager
+
+    _syslog_only(_address(rsyslog, "tcp"))
+    get_logger("svc").info("starts the sender")
+    (sink,) = LoggingManager()._sinks.values()
+    freed = weakref.ref(sink)
+    del sink
+    reset_logging()
+    gc.collect()
+    assert freed() is None
