@@ -1,10 +1,16 @@
-"""Helpers for reading what the sinks wrote."""
+"""Helpers for reading what the sinks wrote, and for running code in a fresh interpreter."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+#: The checkout: subprocesses import alonechat from here.
+REPO = Path(__file__).resolve().parent.parent
 
 
 def read_lines(path: Path) -> list[str]:
@@ -15,3 +21,15 @@ def read_lines(path: Path) -> list[str]:
 def read_json(path: Path) -> list[dict[str, Any]]:
     """Every line of a JSON log file, parsed."""
     return [json.loads(line) for line in read_lines(path)]
+
+
+def run_python(code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter that imports this checkout; output is captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )

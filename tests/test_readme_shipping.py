@@ -4,16 +4,13 @@ collector config (docs/collectors/rsyslog-alonechat.conf) following alonechat.lo
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from alonechat.core.logging import LogConfig, configure_logging, get_logger
+from tests.helpers import REPO, run_python
 from tests.rsyslog import running_rsyslog
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "docs" / "collectors" / "rsyslog-alonechat.conf"
 
 
@@ -26,14 +23,7 @@ def _shipping_blocks(language: str) -> list[str]:
 
 def _run(code: str, cwd: Path) -> str:
     """Run a sample in a fresh interpreter; its stdout."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    result = run_python(code, cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

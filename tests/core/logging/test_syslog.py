@@ -11,8 +11,6 @@ import re
 import resource
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,6 +29,7 @@ from alonechat.core.logging import (
     get_logger,
     reset_logging,
 )
+from tests.helpers import run_python
 from tests.rsyslog import Rsyslog, running_rsyslog
 
 
@@ -45,6 +44,11 @@ def _syslog_only(address: str, **fields: Any) -> LogConfig:
     return configure_logging(
         LogConfig(console_output=False, file_output=False, syslog_address=address, **fields)
     )
+
+
+def _numbers(lines: list[list[str]]) -> list[int]:
+    """N of each received "record N" message, in the order received."""
+    return [int(json.loads(line[6])["message"].split()[1]) for line in lines]
 
 
 def _unused_tcp_address() -> str:
@@ -187,8 +191,7 @@ def test_a_stopped_server_never_blocks_and_held_records_arrive_when_it_is_back(
 
     rsyslog.start()
     lines = rsyslog.wait_for(21)
-    numbers = [int(json.loads(line[6])["message"].split()[1]) for line in lines]
-    assert numbers == list(range(21))  # the 20 held records, in order; the rest dropped
+    assert _numbers(lines) == list(range(21))  # the 20 held records, in order; the rest dropped
     log.info("record 51")  # logging goes on over the new connection
     reset_logging()
     assert len(rsyslog.wait_for(22)) == 22
@@ -261,8 +264,7 @@ def test_held_records_survive_a_handler_replacement(rsyslog: Rsyslog) -> None:
     for i in range(5):
         get_logger("svc").info("record %d", i)
     rsyslog.start()  # nothing is logged after this: the sink's thread delivers them
-    numbers = [int(json.loads(line[6])["message"].split()[1]) for line in rsyslog.wait_for(5)]
-    assert numbers == list(range(5))
+    assert _numbers(rsyslog.wait_for(5)) == list(range(5))
 
 
 def test_a_stuck_unix_socket_does_not_stall_the_application(
@@ -435,19 +437,10 @@ def test_records_queued_at_exit_reach_the_server(rsyslog: Rsyslog, transport: st
         "    get_logger('svc').info('record %d', i)\n"
         # no reset: the interpreter exits with records queued in the writer and the sink
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    lines = rsyslog.wait_for(50)
-    assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
-        range(50)
-    )
+    assert sorted(_numbers(rsyslog.wait_for(50))) == list(range(50))
 
 
 def _child_logs(address: str) -> None:
@@ -463,10 +456,7 @@ def test_a_multiprocessing_child_sends_everything_before_it_ends(rsyslog: Rsyslo
     child.start()
     child.join(30)
     assert child.exitcode == 0
-    lines = rsyslog.wait_for(20)
-    assert sorted(int(json.loads(line[6])["message"].split()[1]) for line in lines) == list(
-        range(20)
-    )
+    assert sorted(_numbers(rsyslog.wait_for(20))) == list(range(20))
 
 
 def test_sigterm_sends_what_a_tcp_sink_holds(rsyslog: Rsyslog) -> None:
@@ -479,13 +469,7 @@ def test_sigterm_sends_what_a_tcp_sink_holds(rsyslog: Rsyslog) -> None:
         "    get_logger('svc').info('record %d', i)\n"
         "os.kill(os.getpid(), signal.SIGTERM)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
-    )
+    result = run_python(code)
     assert result.returncode == -signal.SIGTERM, result.stderr  # terminated as before
     assert len(rsyslog.wait_for(3000)) == 3000
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from alonechat.core.logging import LogConfig, get_logger
-from tests.helpers import read_json, read_lines
+from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
 tracer = TracerProvider().get_tracer("tests")
@@ -83,9 +81,7 @@ def test_without_opentelemetry_imported_nothing_is_imported_or_added(tmp_path: P
         "get_logger('svc').info('plain')\n"
         "assert not [m for m in sys.modules if m.startswith('opentelemetry')]\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False
-    )
+    result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert '"message":"plain"' in result.stdout
     assert "trace_id" not in result.stdout
