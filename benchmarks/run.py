@@ -247,11 +247,8 @@ def loguru_stdout_json(directory: Path) -> Iterator[Emit]:
 
 @contextlib.contextmanager
 def facade_stdout_json(directory: Path) -> Iterator[Emit]:
-    _clean()
-    with _stdout_to(directory / "stdout.log"):
-        configure_logging(LogConfig(stdout_json=True))
-        yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
-        reset_logging()
+    with _stdout_to(directory / "stdout.log"), _facade_case(stdout_json=True)(directory) as emit:
+        yield emit
 
 
 @contextlib.contextmanager
@@ -304,18 +301,12 @@ def _tcp_receiver() -> Iterator[tuple[str, int]]:
 def _facade_syslog(transport: str) -> CaseFactory:
     @contextlib.contextmanager
     def case(directory: Path) -> Iterator[Emit]:
-        _clean()
         receiver = _udp_receiver() if transport == "udp" else _tcp_receiver()
         with receiver as (host, port):
-            configure_logging(
-                LogConfig(
-                    console_output=False,
-                    file_output=False,
-                    syslog_address=f"{transport}://{host}:{port}",
-                )
-            )
-            yield _loop(get_logger("bench").info, MESSAGE, *ARGS)
-            reset_logging()  # TCP: waits until the sender thread has sent the queue
+            address = f"{transport}://{host}:{port}"
+            # leaving the case stops the sink: for TCP, once the sender thread sent the queue
+            with _facade_case(file_output=False, syslog_address=address)(directory) as emit:
+                yield emit
 
     return case
 
