@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ._formatting import safe_repr
 from ._report import warn
 
 # While callers keep logging and fewer than _BACKLOG records wait, the writer yields the
@@ -131,15 +132,8 @@ def snapshot(fields: dict[str, object] | None) -> dict[str, object] | None:
         try:
             copied[key] = copy.deepcopy(value) if isinstance(value, _CONTAINERS) else value
         except Exception:
-            copied[key] = _repr(value)
+            copied[key] = safe_repr(value)
     return copied
-
-
-def _repr(value: object) -> str:
-    try:
-        return repr(value)
-    except Exception:
-        return f"<unprintable {type(value).__name__}>"
 
 
 def _reinit_after_fork() -> None:

@@ -265,7 +265,7 @@ def _safe_traceback(exception: Any) -> str:
     try:
         return "".join(_chain(traceback.TracebackException(*exception), set()))
     except Exception as exc:  # pragma: no cover - traceback itself failed
-        return f"<traceback unavailable: {_safe_repr(exc)}>\n"
+        return f"<traceback unavailable: {safe_repr(exc)}>\n"
 
 
 def _chain(te: traceback.TracebackException, seen: set[int]) -> Iterator[str]:
@@ -290,7 +290,7 @@ def _traceback(exception: Any) -> str:
     try:
         return "".join(traceback.format_exception(*exception))
     except Exception as exc:  # pragma: no cover - traceback itself failed
-        return f"<traceback unavailable: {_safe_repr(exc)}>\n"
+        return f"<traceback unavailable: {safe_repr(exc)}>\n"
 
 
 def render_message(msg: object, args: object) -> str:
@@ -307,7 +307,7 @@ def render_message(msg: object, args: object) -> str:
     try:
         return text % args
     except Exception as exc:
-        return f"{text} [alonechat: message does not fit its args {_safe_repr(args)}: {exc}]"
+        return f"{text} [alonechat: message does not fit its args {safe_repr(args)}: {exc}]"
 
 
 def _safe_str(value: object) -> str:
@@ -317,7 +317,8 @@ def _safe_str(value: object) -> str:
         return f"<unprintable {type(value).__name__}>"
 
 
-def _safe_repr(value: object) -> str:
+def safe_repr(value: object) -> str:
+    """``repr(value)``, or ``<unprintable Type>`` when that raises."""
     try:
         return repr(value)
     except Exception:
@@ -334,7 +335,7 @@ def _jsonable(value: object) -> object:
     try:
         _dumps(value)
     except (TypeError, ValueError, RecursionError):
-        return _safe_repr(value)
+        return safe_repr(value)
     return value
 
 

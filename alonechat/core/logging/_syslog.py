@@ -161,7 +161,8 @@ class SyslogSink:
     MSG``; on a unix socket it is what local daemons (rsyslog's and journald's ``/dev/log``)
     parse, ``<PRI>Mmm dd hh:mm:ss APP-NAME[PROCID]: MSG``. MSG is the record as the layout
     wrote it (alonechat's JSON: ASCII, so no BOM is needed). A message longer than
-    ``max_bytes`` has its longest JSON strings cut, so that it stays valid JSON.
+    ``max_bytes`` has its long JSON strings cut to one length (:func:`fit`), so that it
+    stays valid JSON.
 
     TCP delivery: a batch interrupted by a broken connection is sent again on the next
     one, so a server that dies mid-batch may get a message twice, and messages the kernel
@@ -234,8 +235,8 @@ class SyslogSink:
         return True
 
     def stop(self) -> None:
-        """Send what is queued and close, within 2 s; idempotent. Messages still queued
-        then are reported on stderr; later messages are dropped (with one warning)."""
+        """Send what is queued and close, within about 3 s; idempotent. Messages still
+        queued then are reported on stderr; later messages are dropped (with one warning)."""
         if self._closed:
             return
         if self._finalizer is not None:  # it holds this sink: let it go
