@@ -175,7 +175,7 @@ class LoggingManager:
                 _remove(0)
             self._stdlib.install(table.level, table.components, self.deferred)
             self._refresh_loggers()
-            held = config.syslog_address is not None and config.syslog_address.startswith("tcp:")
+            held = any(isinstance(s, SyslogSink) and s.scheme == "tcp" for s in wanted.values())
             self._catch_sigterm(config.enqueue or held)
         return config
 
@@ -287,7 +287,8 @@ class LoggingManager:
         return directory, wanted
 
     def _syslog(self, config: LogConfig) -> tuple[_Destination, SyslogSink]:
-        """The syslog destination of ``config``, its sink opened (no I/O happens yet)."""
+        """The syslog destination of ``config`` and its sink (kept while the settings stay;
+        a new datagram sink connects now, a TCP sink on its own thread)."""
         assert config.syslog_address is not None
         settings: dict[str, Any] = {
             "facility": config.syslog_facility,

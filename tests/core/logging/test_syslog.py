@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -459,12 +459,16 @@ def test_a_multiprocessing_child_sends_everything_before_it_ends(rsyslog: Rsyslo
     assert sorted(_numbers(rsyslog.wait_for(20))) == list(range(20))
 
 
-def test_sigterm_sends_what_a_tcp_sink_holds(rsyslog: Rsyslog) -> None:
+@pytest.mark.parametrize("spelling", [str.lower, str.upper])  # TCP:// is tcp:// too
+def test_sigterm_sends_what_a_tcp_sink_holds(
+    rsyslog: Rsyslog, spelling: Callable[[str], str]
+) -> None:
+    address = spelling(_address(rsyslog, "tcp"))
     code = (
         "import os, signal\n"
         "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
         "configure_logging(LogConfig(console_output=False, file_output=False,\n"
-        f"                             syslog_address={_address(rsyslog, 'tcp')!r}))\n"
+        f"                             syslog_address={address!r}))\n"
         "for i in range(3000):\n"
         "    get_logger('svc').info('record %d', i)\n"
         "os.kill(os.getpid(), signal.SIGTERM)\n"
