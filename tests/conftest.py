@@ -1,4 +1,10 @@
-"""Shared fixtures: every test starts from an unconfigured system in its own directory."""
+"""Shared fixtures: every test starts from an unconfigured system in its own directory.
+
+pytest's logging plugin puts its capture handlers on the root logger during every test phase,
+which would send every record down stdlib's full route. ``configure`` takes them off for the
+rest of the test (unless the test uses ``caplog``), so that records take the route they take
+in an application: alonechat's handler alone, the fast path. ``route`` runs a test both ways.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +27,37 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    handlers = root.handlers[:]
+    loggers = {logger: _state(logger) for logger in _loggers()}
     yield
     reset_logging()
-    assert root.handlers == handlers, "a test left stdlib root handlers behind"
-    root.setLevel(level)
+    for handler in handlers:  # pytest's, if configure took them off
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    assert set(root.handlers) == set(handlers), "a test left stdlib root handlers behind"
+    logging.disable(logging.NOTSET)
+    for logger in _loggers():  # levels, handlers, filters and flags as they were (or new)
+        level, kept_handlers, filters, propagate, disabled = loggers.get(logger, _NEW)
+        logger.setLevel(level)
+        if logger is not root:
+            logger.handlers[:] = kept_handlers
+        logger.filters[:] = filters
+        logger.propagate, logger.disabled = propagate, disabled
+
+
+_NEW: tuple[Any, ...] = (logging.NOTSET, [], [], True, False)
+
+
+def _loggers() -> list[logging.Logger]:
+    found = [logging.getLogger()]
+    found += [
+        x for x in logging.Logger.manager.loggerDict.values() if isinstance(x, logging.Logger)
+    ]
+    return found
+
+
+def _state(logger: logging.Logger) -> tuple[Any, ...]:
+    return logger.level, logger.handlers[:], logger.filters[:], logger.propagate, logger.disabled
 
 
 @pytest.fixture
@@ -33,13 +65,48 @@ def log_dir(tmp_path: Path) -> Path:
     return tmp_path / "logs"
 
 
+def detach_pytest_handlers() -> None:
+    """Take pytest's handlers (capture, live logging, log file) off the root logger until
+    the test ends."""
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if type(handler).__module__ == "_pytest.logging":
+            root.removeHandler(handler)
+
+
 @pytest.fixture
-def configure(log_dir: Path) -> Callable[..., LogConfig]:
+def configure(request: pytest.FixtureRequest, log_dir: Path) -> Callable[..., LogConfig]:
     """configure_logging with files in tmp_path and no console unless asked."""
 
     def _configure(**fields: Any) -> LogConfig:
         fields.setdefault("log_dir", log_dir)
         fields.setdefault("console_output", False)
-        return configure_logging(LogConfig(**fields))
+        config = configure_logging(LogConfig(**fields))
+        if "caplog" not in request.fixturenames:
+            detach_pytest_handlers()
+        return config
+
+    return _configure
+
+
+def _add_root_handler(request: pytest.FixtureRequest, handler: logging.Handler) -> None:
+    root = logging.getLogger()
+    root.addHandler(handler)
+    request.addfinalizer(lambda: root.removeHandler(handler))
+
+
+@pytest.fixture(params=["fast", "stdlib"])
+def route(request: pytest.FixtureRequest, log_dir: Path) -> Callable[..., LogConfig]:
+    """``configure``, for each route a record can take to the sinks: ``fast`` (alonechat's
+    handler alone on the chain) and ``stdlib`` (a second root handler: a LogRecord is made)."""
+
+    def _configure(**fields: Any) -> LogConfig:
+        fields.setdefault("log_dir", log_dir)
+        fields.setdefault("console_output", False)
+        config = configure_logging(LogConfig(**fields))
+        detach_pytest_handlers()
+        if request.param == "stdlib":
+            _add_root_handler(request, logging.NullHandler())
+        return config
 
     return _configure

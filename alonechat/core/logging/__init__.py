@@ -8,8 +8,9 @@ Typical use::
     logger = get_logger(__name__)
     logger.info("User %s logged in from %s", username, ip_address)
 
-``get_logger`` is a drop-in for ``logging.getLogger``; records of stdlib loggers (libraries,
-uvicorn) are routed into the same sinks by :class:`InterceptHandler`.
+``get_logger(name)`` is ``logging.getLogger(name)``: the same stdlib logger object. Every
+record, from your loggers and from libraries' (uvicorn included), reaches alonechat's sinks
+through one :class:`InterceptHandler` on the root logger.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ._manager import (
     LoggingManager,
     auto_configure,
     configure_logging,
+    configured_handler,
     reset_logging,
 )
 from ._uvicorn import uvicorn_log_config
@@ -50,6 +52,7 @@ __all__ = [
     "LoggingManager",
     "auto_configure",
     "configure_logging",
+    "configured_handler",
     "create_development_config",
     "create_production_config",
     "create_testing_config",

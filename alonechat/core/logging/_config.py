@@ -57,7 +57,10 @@ class LogConfig:
             %(message)s"``) or loguru notation (``"{time} {level} {message}"``). ``None``
             means the detailed built-in format.
         date_format: strftime notation for ``%(asctime)s``.
-        component_levels: Level per logger-name prefix, e.g. ``{"AloneChat.server": "DEBUG"}``.
+        component_levels: Level per logger name, e.g. ``{"AloneChat.server": "DEBUG"}``: the
+            stdlib level of that logger (its children inherit it). ``level`` is the root
+            logger's level. Both are set each time the config is applied, over what
+            ``setLevel`` or ``dictConfig`` set before (the last one wins).
         json_output: Write the log files as JSON lines (one flat object per record).
         enqueue: The caller only queues each record; a background thread writes it.
         colorize: Force console colors on or off; ``None`` colors only a terminal.
@@ -209,8 +212,36 @@ def _components(value: object) -> dict[str, str | int]:
     return result
 
 
+#: Levels the presets give libraries that are chatty at DEBUG (asyncio's "Using selector",
+#: HTTP clients' and websockets' wire dumps, multipart parsers, ...): their warnings still
+#: show. A preset's ``component_levels`` override is merged over this table, so
+#: ``component_levels={"asyncio": "DEBUG"}`` brings one back; ``setLevel`` works too.
+QUIET_LIBRARIES: dict[str, str | int] = dict.fromkeys(
+    (
+        "asyncio",
+        "charset_normalizer",
+        "hpack",
+        "httpcore",
+        "multipart",
+        "python_multipart",
+        "urllib3",
+        "websockets",
+    ),
+    "WARNING",
+)
+
+
+def _preset(settings: dict[str, Any], overrides: dict[str, Any]) -> LogConfig:
+    """A preset's settings with ``overrides``; ``component_levels`` add to QUIET_LIBRARIES."""
+    levels = overrides.get("component_levels", {})
+    if isinstance(levels, Mapping):
+        overrides = {**overrides, "component_levels": {**QUIET_LIBRARIES, **levels}}
+    return LogConfig(**{**settings, **overrides})
+
+
 def create_development_config(**overrides: Any) -> LogConfig:
-    """DEBUG, colored console, files in ``./logs/dev`` (5 MB x 3), detailed format."""
+    """DEBUG, colored console, files in ``./logs/dev`` (5 MB x 3), detailed format;
+    :data:`QUIET_LIBRARIES` at WARNING."""
     settings: dict[str, Any] = {
         "level": "DEBUG",
         "log_dir": "./logs/dev",
@@ -221,11 +252,12 @@ def create_development_config(**overrides: Any) -> LogConfig:
         "format_string": DETAILED_FORMAT,
         "diagnose": True,
     }
-    return LogConfig(**{**settings, **overrides})
+    return _preset(settings, overrides)
 
 
 def create_production_config(**overrides: Any) -> LogConfig:
-    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format, redaction."""
+    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format, redaction;
+    :data:`QUIET_LIBRARIES` at WARNING."""
     settings: dict[str, Any] = {
         "level": "INFO",
         "log_dir": "./logs/prod",
@@ -237,11 +269,12 @@ def create_production_config(**overrides: Any) -> LogConfig:
         "diagnose": False,
         "redact": True,
     }
-    return LogConfig(**{**settings, **overrides})
+    return _preset(settings, overrides)
 
 
 def create_testing_config(**overrides: Any) -> LogConfig:
-    """DEBUG, console with the simple format, no files (``./logs/test`` if turned on)."""
+    """DEBUG, console with the simple format, no files (``./logs/test`` if turned on);
+    :data:`QUIET_LIBRARIES` at WARNING."""
     settings: dict[str, Any] = {
         "level": "DEBUG",
         "log_dir": "./logs/test",
@@ -249,7 +282,7 @@ def create_testing_config(**overrides: Any) -> LogConfig:
         "file_output": False,
         "format_string": SIMPLE_FORMAT,
     }
-    return LogConfig(**{**settings, **overrides})
+    return _preset(settings, overrides)
 
 
 PRESETS: dict[str, Callable[..., LogConfig]] = {

@@ -1,11 +1,22 @@
-"""InterceptHandler: stdlib (and uvicorn) records into loguru, once, with their own caller."""
+"""InterceptHandler: the one stdlib handler through which records reach alonechat's sinks.
+
+Every record takes one route: a stdlib logger (``get_logger`` returns stdlib's own) -> the
+handlers up its ``parent`` chain, as stdlib decides -> :class:`InterceptHandler` on the root
+logger -> loguru, whose handlers are alonechat's sinks. :meth:`InterceptHandler.emit_call` is
+the same step for a logging call whose only handler is this one (see ``Logger._log``): the
+record is handed to loguru without building the ``LogRecord`` nobody else would see.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+import traceback
+import weakref
 from collections.abc import Mapping
 from functools import partial
+from types import FrameType
 from typing import Any
 
 from loguru import logger as _loguru
@@ -15,20 +26,26 @@ from ._deferred import Deferred, snapshot
 from ._formatting import render_message
 from ._levels import loguru_level
 from ._redact import safe_path
+from ._report import warn
 
-# LogRecord attributes that are not user ``extra`` fields. uvicorn's ANSI ``color_message``
-# duplicates the message with escape codes, so it never reaches a sink.
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
-_STANDARD_ATTRS = frozenset(_PLAIN_RECORD) | {"message", "asctime", "taskName", "color_message"}
-# Key set on loguru records that came from a stdlib logger (see testing.forward_to).
+#: ``extra`` keys stdlib refuses (``makeRecord`` raises KeyError): LogRecord's attributes.
+RESERVED = frozenset(_PLAIN_RECORD) | {"message", "asctime"}
+# Attributes that are not user fields. uvicorn's ANSI ``color_message`` duplicates the
+# message with escape codes, so it never reaches a sink.
+_NOT_FIELDS = RESERVED | {"taskName", "color_message"}
+# Key set on loguru records that came through InterceptHandler (see testing.forward_to).
 FROM_STDLIB = "_alonechat_stdlib"
 # Loggers whose %-args are worth keeping as named fields (uvicorn's access line).
 _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
     "uvicorn.access": ("client_addr", "method", "path", "http_version", "status_code"),
 }
-# Frames from emit() up to the code that called logger.info(...): Handler.handle,
-# Logger.callHandlers, Logger.handle, Logger._log, Logger.info.
-_CALLER = 6
+_LOGGING_FILE = logging.Logger.findCaller.__code__.co_filename
+# Frames emit() searches for the caller of a record handled synchronously.
+_SEARCH = 16
+# The record each thread handed to loguru last: a record that passes two InterceptHandlers
+# (root's and a child logger's) is written once.
+_last = threading.local()
 
 
 def _named(name: str, record: dict[str, Any]) -> None:
@@ -37,114 +54,279 @@ def _named(name: str, record: dict[str, Any]) -> None:
     record["name"] = name
 
 
-class InterceptHandler(logging.Handler):
-    """A stdlib handler that hands every record to loguru's sinks.
+class _Loggers:
+    """loguru loggers named after stdlib loggers, and their ``opt(depth=...)`` forms."""
 
-    The record keeps its logger name, level (custom levels are registered with loguru under
-    their stdlib name), message, exception, ``extra`` fields and the file, line and function
-    of the code that logged it. A message whose %-args do not fit is written with a marker.
+    def __init__(self) -> None:
+        self._named: dict[str, Any] = {}
+        self._at: dict[tuple[str, int], Any] = {}
+
+    def named(self, name: str) -> Any:
+        found = self._named.get(name)
+        if found is None:
+            found = self._named[name] = _loguru.patch(partial(_named, name))
+        return found
+
+    def at(self, name: str, depth: int) -> Any:
+        found = self._at.get((name, depth))
+        if found is None:
+            found = self._at[name, depth] = self.named(name).opt(depth=depth)
+        return found
+
+
+_LOGGERS = _Loggers()
+
+
+class InterceptHandler(logging.Handler):
+    """A stdlib handler that hands every record to alonechat's loguru sinks.
+
+    ``configure_logging`` puts one on the root logger; it can also be named in a
+    ``logging.config.dictConfig`` (see ``configured_handler``). The record keeps its logger
+    name, level (a custom level is registered with loguru under its stdlib name), message,
+    exception, ``extra`` fields and the file, line and function of the code that logged it.
+    A message whose %-args do not fit is written with a marker, never raised. The handler's
+    ``formatter`` is not used: alonechat's ``format_string`` and JSON layouts format records.
+    A record that reaches several InterceptHandlers (root's and a child logger's) is written
+    once.
     """
 
     #: Set by the manager when ``LogConfig.enqueue`` is on: records are written from there.
     deferred: Deferred | None = None
 
-    def __init__(self, level: int = logging.NOTSET) -> None:
-        super().__init__(level)
-        # stdlib logger name -> (loguru logger named so, the same with the caller's depth)
-        self._loggers: dict[str, tuple[Any, Any]] = {}
-
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            cached = self._loggers.get(record.name)
-            if cached is None:
-                named = _loguru.patch(partial(_named, record.name))
-                cached = self._loggers[record.name] = (named, named.opt(depth=_CALLER))
-            named, at_caller = cached
-            args, attrs = record.args, record.__dict__
-            fields = None
-            if len(attrs) > len(_PLAIN_RECORD) or record.name.startswith("uvicorn"):
-                fields = {key: attrs[key] for key in attrs.keys() - _STANDARD_ATTRS}
-                args = _structured(record, fields)
+            seen = getattr(_last, "record", None)
+            if seen is not None and seen() is record:
+                return
+            _last.record = weakref.ref(record)
+            name, args = record.name, record.args
+            fields = _fields(record.__dict__) if len(record.__dict__) > len(_PLAIN_RECORD) else None
+            if name.startswith("uvicorn"):
+                fields = fields or {}
+                args = _structured(name, args, fields)
             message = render_message(record.msg, args)
             if record.stack_info:
                 message = f"{message}\n{record.stack_info}"
-            exc_info = record.exc_info if record.exc_info and record.exc_info[0] else None
+            exception = record.exc_info if record.exc_info and record.exc_info[0] else None
             level = loguru_level(record.levelno, record.levelname)
-            deferred = self.deferred
-            if deferred is not None:
-                caller = Caller.of_record(record)
-                deferred.put(_write, named, caller, exc_info, snapshot(fields), level, message)
-                return
-            try:  # the fast path: the caller is still on the stack, loguru finds it
-                frame = sys._getframe(_CALLER)
-            except ValueError:
-                frame = None
-            if (
-                frame is not None
-                and frame.f_lineno == record.lineno
-                and frame.f_code.co_filename == record.pathname
-            ):
-                target = (
-                    at_caller if exc_info is None else named.opt(depth=_CALLER, exception=exc_info)
-                )
-                if fields:
-                    target = target.bind(**fields)
-                target.log(level, message)
-            else:  # e.g. replayed by a QueueListener: the record says where it came from
-                _write(named, Caller.of_record(record), exc_info, fields, level, message)
+            if self.deferred is None:
+                depth = _depth_of(record)
+                if depth is not None:  # the caller is on this stack: loguru finds it there
+                    _write_at(depth, name, level, message, exception, fields)
+                    return
+            self._write_for(Caller.of_record(record), name, level, message, exception, fields)
         except Exception:
             self.handleError(record)
 
+    def emit_call(
+        self,
+        name: str,
+        levelno: int,
+        msg: object,
+        args: Any,
+        exc_info: Any,
+        extra: Mapping[str, object] | None,
+        stack_info: bool,
+        stacklevel: int,
+    ) -> None:
+        """Write what :meth:`emit` writes for the record a ``Logger._log`` call would make,
+        without making it; the caller is found as stdlib's ``findCaller`` finds it, counting
+        ``stacklevel`` from the frame that called this method. Never raises."""
+        try:
+            frame, steps = _find_caller(sys._getframe(1), stacklevel)
+            fields = _fields(extra) if extra else None
+            if name.startswith("uvicorn"):
+                fields = fields or {}
+                args = _structured(name, args, fields)
+            message = render_message(msg, args)
+            if stack_info:
+                stack = "".join(traceback.format_stack(frame)).rstrip("\n")
+                message = f"{message}\nStack (most recent call last):\n{stack}"
+            exception = _exception(exc_info) if exc_info else None
+            level = loguru_level(levelno, logging.getLevelName(levelno))
+            if self.deferred is not None:
+                caller = Caller.of_frame(frame)
+                self._write_for(caller, name, level, message, exception, fields)
+                return
+            # as _write_at, inlined: the caller is steps + 1 frames above this one
+            if exception is None:
+                target = _LOGGERS.at(name, steps + 1)
+            else:
+                target = _LOGGERS.named(name).opt(depth=steps + 1, exception=exception)
+            if fields:
+                target = target.bind(**fields)
+            target.log(level, message)
+        except Exception:
+            self._report(name, levelno, msg, args)
 
-def _write(
-    named: Any,
-    caller: Caller,
-    exc_info: Any,
-    fields: dict[str, Any] | None,
+    def _report(self, name: str, levelno: int, msg: object, args: Any) -> None:
+        """Report a call that could not be written as stdlib reports a record that could
+        not (``handleError``: a "--- Logging error ---" block on stderr while
+        ``logging.raiseExceptions`` is true); the call returns normally."""
+        try:
+            record = logging.LogRecord(name, levelno, "(unknown file)", 0, msg, args, None)
+        except Exception as exc:
+            warn(f"{name}: a logging call failed and was dropped: {exc!r}")
+        else:
+            self.handleError(record)
+
+    def _write_for(
+        self,
+        caller: Caller,
+        name: str,
+        level: str | int,
+        message: str,
+        exception: Any,
+        fields: dict[str, object] | None,
+    ) -> None:
+        """Write a record as logged by ``caller``, on the writer thread when there is one."""
+        deferred = self.deferred
+        if deferred is None:
+            _write_as(caller, name, level, message, exception, fields)
+        else:
+            deferred.put(_write_as, caller, name, level, message, exception, snapshot(fields))
+
+
+def _write_at(
+    depth: int,
+    name: str,
     level: str | int,
     message: str,
+    exception: Any,
+    fields: dict[str, object] | None,
 ) -> None:
-    """Hand one record to loguru as coming from ``caller``."""
-    target = named.patch(caller.apply).opt(exception=exc_info)
+    """Write a record logged by the code ``depth`` frames above the caller of this function."""
+    if exception is None:
+        target = _LOGGERS.at(name, depth + 1)
+    else:
+        target = _LOGGERS.named(name).opt(depth=depth + 1, exception=exception)
     if fields:
         target = target.bind(**fields)
     target.log(level, message)
 
 
-def _structured(record: logging.LogRecord, fields: dict[str, Any]) -> Any:
+def _write_as(
+    caller: Caller,
+    name: str,
+    level: str | int,
+    message: str,
+    exception: Any,
+    fields: dict[str, object] | None,
+) -> None:
+    """Write a record as logged by ``caller`` (which is not on this stack)."""
+    target = _LOGGERS.named(name).patch(caller.apply).opt(exception=exception)
+    if fields:
+        target = target.bind(**fields)
+    target.log(level, message)
+
+
+def _fields(attributes: Mapping[Any, object]) -> dict[str, object]:
+    """The user fields among a record's attributes (or a call's ``extra``)."""
+    return {str(key): value for key, value in attributes.items() if key not in _NOT_FIELDS}
+
+
+def _exception(exc_info: Any) -> Any:
+    """stdlib's ``exc_info`` forms, normalised as ``Logger._log`` does; none means None."""
+    if not exc_info:
+        return None
+    if isinstance(exc_info, BaseException):
+        return (type(exc_info), exc_info, exc_info.__traceback__)
+    if not isinstance(exc_info, tuple):
+        exc_info = sys.exc_info()
+    return exc_info if exc_info[0] is not None else None
+
+
+def _find_caller(start: FrameType, stacklevel: int) -> tuple[FrameType, int]:
+    """The frame stdlib's ``findCaller`` (3.11+) reports when ``start`` calls it, and how
+    many frames above ``start`` it is (logging's and importlib's frames are skipped)."""
+    frame, steps = start, 0
+    while stacklevel > 0:
+        outer = frame.f_back
+        if outer is None:
+            break
+        frame, steps = outer, steps + 1
+        filename = frame.f_code.co_filename
+        if filename != _LOGGING_FILE and not ("importlib" in filename and "_bootstrap" in filename):
+            stacklevel -= 1
+    return frame, steps
+
+
+def _depth_of(record: logging.LogRecord) -> int | None:
+    """How many frames above the caller of this function the code that logged ``record``
+    runs, if it is on this stack (it is not when the record comes from a queue)."""
+    frame: FrameType | None = sys._getframe(2)
+    for depth in range(_SEARCH):
+        if frame is None:
+            return None
+        if frame.f_lineno == record.lineno and frame.f_code.co_filename == record.pathname:
+            return depth + 1
+        frame = frame.f_back
+    return None
+
+
+def _structured(name: str, args: Any, fields: dict[str, object]) -> Any:
     """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields, and drop query
     strings from the request paths uvicorn logs; returns the args to format with."""
-    names, args = _STRUCTURED_ARGS.get(record.name), record.args
     if not isinstance(args, tuple):
         return args
-    if record.name.startswith("uvicorn"):  # "GET /x?token=..." and "WebSocket /ws?..." lines
-        args = tuple(
-            safe_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in args
-        )
+    # "GET /x?token=..." and "WebSocket /ws?..." lines
+    args = tuple(
+        safe_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in args
+    )
+    names = _STRUCTURED_ARGS.get(name)
     if names and len(args) == len(names):
         fields.update(zip(names, args, strict=True))
     return args
 
 
+def sole_handler(logger: logging.Logger) -> InterceptHandler | None:
+    """The InterceptHandler that would be the only handler to see a record of ``logger``
+    (no filter on the logger or the handler, the logger enabled), else None."""
+    if logger.filters or logger.disabled:
+        return None
+    found = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        handlers = current.handlers
+        if handlers:
+            if found is not None or len(handlers) > 1:
+                return None
+            found = handlers[0]
+        if not current.propagate:
+            break
+        current = current.parent
+    if type(found) is InterceptHandler and not found.filters:
+        return found
+    return None
+
+
 class StdlibRouting:
-    """Installs one InterceptHandler on the root logger and the stdlib levels, undoably.
+    """Puts one InterceptHandler on the root logger and sets stdlib logger levels, undoably.
 
     The console and file handlers that ``logging.basicConfig`` puts on the root logger
     (exactly ``StreamHandler`` and ``FileHandler``) are taken off while the system is
-    configured, so that stdlib records are not printed twice; other handlers stay.
+    configured, so that records are not printed twice; other handlers stay.
+
+    Levels: the root logger gets ``level``, each named logger its component level, each
+    time ``install`` runs (the last call wins, as with ``dictConfig``). A logger named by an
+    earlier call but not by this one gets its level from before back, unless something else
+    (``setLevel``, ``dictConfig``) changed it since. ``uninstall`` restores them all.
     """
 
     def __init__(self) -> None:
+        #: The handler ``install`` puts on the root logger.
+        self.handler = InterceptHandler()
         self._root_level: int | None = None
         self._taken: list[logging.Handler] = []
-        self._levels: dict[str, int] = {}
+        # logger name -> (its level before alonechat set one, the level alonechat set)
+        self._levels: dict[str, tuple[int, int]] = {}
 
     def install(
         self, level: int, components: Mapping[str, int], deferred: Deferred | None = None
     ) -> None:
         """Route the root logger into loguru at ``level``; set the component loggers' levels.
 
-        With ``deferred``, intercepted records are written from its thread.
+        With ``deferred``, records are written from its thread.
         """
         InterceptHandler.deferred = deferred
         root = logging.getLogger()
@@ -155,13 +337,14 @@ class StdlibRouting:
                 root.removeHandler(handler)
                 self._taken.append(handler)
         if not any(isinstance(h, InterceptHandler) for h in root.handlers):
-            root.addHandler(InterceptHandler())
+            root.addHandler(self.handler)
         root.setLevel(level)
-        self._restore_levels()
+        self._restore_levels(keep=components)
         for name, component_level in components.items():
             stdlib_logger = logging.getLogger(name)
-            self._levels[name] = stdlib_logger.level
+            before = self._levels.get(name, (stdlib_logger.level, 0))[0]
             stdlib_logger.setLevel(component_level)
+            self._levels[name] = (before, component_level)
 
     def uninstall(self) -> None:
         """Remove every InterceptHandler from the root logger and restore the levels."""
@@ -175,9 +358,11 @@ class StdlibRouting:
         for handler in self._taken:
             root.addHandler(handler)
         self._taken = []
-        self._restore_levels()
+        self._restore_levels(keep={})
 
-    def _restore_levels(self) -> None:
-        for name, old in self._levels.items():
-            logging.getLogger(name).setLevel(old)
-        self._levels = {}
+    def _restore_levels(self, keep: Mapping[str, int]) -> None:
+        for name in [name for name in self._levels if name not in keep]:
+            before, ours = self._levels.pop(name)
+            stdlib_logger = logging.getLogger(name)
+            if stdlib_logger.level == ours:
+                stdlib_logger.setLevel(before)

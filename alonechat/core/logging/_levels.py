@@ -1,9 +1,8 @@
-"""Log levels: parsing user input, naming levels for loguru, per-component resolution."""
+"""Log levels: parsing user input, naming levels for loguru."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
 
 from loguru import logger as _loguru
 
@@ -67,28 +66,3 @@ def loguru_level(levelno: int, levelname: str | None = None) -> str | int:
             return levelno
         return levelname
     return levelname if known.no == levelno else levelno
-
-
-class LevelTable:
-    """Resolves the effective level of a logger name from a global level and prefixes.
-
-    ``{"a.b": "DEBUG"}`` covers ``a.b`` and ``a.b.c`` but not ``a.bc``; the most specific
-    prefix wins, as with stdlib logger hierarchies.
-    """
-
-    def __init__(self, level: int, components: Mapping[str, int] | None = None) -> None:
-        self.level = level
-        self.components = dict(components or {})
-        self.minimum = min([level, *self.components.values()])
-        self.effective: Callable[[str | None], int] = functools.lru_cache(maxsize=4096)(
-            self._resolve
-        )
-
-    def _resolve(self, name: str | None) -> int:
-        prefix = name or ""
-        while prefix:
-            found = self.components.get(prefix)
-            if found is not None:
-                return found
-            prefix = prefix.rpartition(".")[0]
-        return self.level

@@ -1,259 +1,76 @@
-"""get_logger and Logger: a drop-in for ``logging.getLogger`` that writes through loguru."""
+"""get_logger: stdlib's own ``logging.Logger``, with a fast path to alonechat's sinks."""
 
 from __future__ import annotations
 
 import logging
-import sys
-import traceback
 from collections.abc import Mapping
-from functools import partial
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
-from loguru import logger as _loguru
+from ._intercept import RESERVED, sole_handler
 
-from ._caller import Caller
-from ._deferred import Deferred, snapshot
-from ._formatting import render_message
-from ._levels import CRITICAL, DEBUG, ERROR, INFO, LEVEL_NAMES, WARNING, loguru_level
-from ._manager import LoggingManager
-from ._report import warn
-
-if TYPE_CHECKING:
-    from loguru import Logger as LoguruLogger
-    from loguru import Record
-
-ExcInfo: TypeAlias = (
-    "bool | BaseException | tuple[type[BaseException], BaseException, TracebackType | None]"
-    " | tuple[None, None, None] | None"
-)
-_manager = LoggingManager()
-# Frames between the caller and loguru's ``log``: the public method and ``_log``.
-_DEPTH = 2
+_RECORD_FACTORY = logging.getLogRecordFactory()
 
 
-def _exception(exc_info: object) -> BaseException | tuple[Any, Any, Any] | None:
-    """Normalise stdlib's ``exc_info`` forms; no current exception means none."""
-    if not exc_info:
-        return None
-    if isinstance(exc_info, BaseException):
-        return exc_info
-    if not isinstance(exc_info, tuple):
-        exc_info = sys.exc_info()
-    return exc_info if exc_info[0] is not None else None
+class Logger(logging.Logger):
+    """stdlib's ``logging.Logger``; records whose only handler is alonechat's skip a step.
 
-
-def _rename(name: str, record: Record) -> None:
-    """loguru patcher: a record's ``name`` is its logger's name, not the caller's module."""
-    record["name"] = name
-
-
-class Logger:
-    """A named logger with the stdlib ``logging.Logger`` calling conventions.
-
-    Messages use %-style args (``"user %s", name``) formatted only when the record is
-    written; ``exc_info``, ``stack_info``, ``stacklevel`` and ``extra`` work as in stdlib.
-    Records carry the caller's module, function, file and line. A logging call never raises.
+    Everything is stdlib's (levels and their cache, handlers, filters, ``propagate``,
+    ``disabled``, ``logging.disable``, ``LoggerAdapter``, pickling). One method differs in
+    how, not in what: when a record would reach no handler but alonechat's
+    :class:`InterceptHandler` (no other handler up the chain, no filter on the logger or
+    that handler, the default LogRecord factory, no ``extra`` key stdlib refuses), ``_log``
+    hands the call to that handler directly instead of building a ``LogRecord`` only that
+    handler would read. The sinks get the same record either way.
     """
-
-    __slots__ = ("_deferred", "_level", "_loguru", "_plain", "name")
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._level = _manager.level_for(name)
-        self._deferred: Deferred | None = _manager.deferred
-        self._loguru: LoguruLogger = _loguru.patch(partial(_rename, name))
-        self._plain = self._loguru.opt(depth=_DEPTH)
-
-    def __repr__(self) -> str:
-        return f"<alonechat Logger {self.name} (threshold {self._level})>"
-
-    def debug(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at DEBUG."""
-        if self._level <= DEBUG:
-            self._log(DEBUG, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    def info(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at INFO."""
-        if self._level <= INFO:
-            self._log(INFO, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    def warning(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at WARNING."""
-        if self._level <= WARNING:
-            self._log(WARNING, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    warn = warning
-
-    def error(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at ERROR."""
-        if self._level <= ERROR:
-            self._log(ERROR, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    def exception(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = True,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at ERROR with the exception being handled."""
-        if self._level <= ERROR:
-            self._log(ERROR, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    def critical(
-        self,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at CRITICAL."""
-        if self._level <= CRITICAL:
-            self._log(CRITICAL, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    fatal = critical
-
-    def log(
-        self,
-        level: int,
-        msg: object,
-        *args: object,
-        exc_info: ExcInfo = None,
-        stack_info: bool = False,
-        stacklevel: int = 1,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        """Log ``msg % args`` at the numeric ``level`` (custom levels included)."""
-        if not isinstance(level, int) or isinstance(level, bool):
-            warn(f"{self.name}: log() level must be an int, got {level!r}; record dropped")
-        elif self._level <= level:
-            self._log(level, msg, args, exc_info, stack_info, stacklevel, extra)
-
-    def isEnabledFor(self, level: int) -> bool:
-        """Whether a record at ``level`` would be written."""
-        return level >= self._level
-
-    def getEffectiveLevel(self) -> int:
-        """The minimum level written for this logger (0 before the system is configured)."""
-        return self._level
-
-    def getChild(self, suffix: str) -> Logger:
-        """The logger named ``<name>.<suffix>``."""
-        return get_logger(f"{self.name}.{suffix}")
-
-    def setLevel(self, level: str | int) -> None:
-        """Set this logger's (and its children's) level, as a component level.
-
-        The system's ``component_levels[name]`` becomes ``level``; sinks are kept.
-        """
-        _manager.set_level(self.name, level)
 
     def _log(
         self,
         level: int,
         msg: object,
-        args: tuple[object, ...],
-        exc_info: ExcInfo,
-        stack_info: bool,
-        stacklevel: int,
-        extra: Mapping[str, object] | None,
+        args: Any,
+        exc_info: Any = None,
+        extra: Mapping[str, object] | None = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
     ) -> None:
-        try:
-            message = render_message(msg, args)
-            depth, deferred = _DEPTH, self._deferred
-            if stacklevel > 1 or stack_info or deferred is not None:
-                frame = sys._getframe(2)  # the caller of the public method
-                for _ in range(stacklevel - 1):  # as stdlib: stop at the outermost frame
-                    if frame.f_back is None:
-                        break
-                    frame, depth = frame.f_back, depth + 1
-                if stack_info:
-                    stack = "".join(traceback.format_stack(frame)).rstrip("\n")
-                    message = f"{message}\nStack (most recent call last):\n{stack}"
-            exception = _exception(exc_info)
-            fields = {str(key): value for key, value in extra.items()} if extra else None
-            name = LEVEL_NAMES.get(level) or loguru_level(level, logging.getLevelName(level))
-            if deferred is not None:
-                caller = Caller.of_frame(frame)
-                fields = snapshot(fields)
-                deferred.put(self._write_later, caller, exception, fields, name, message)
-                return
-            target = self._plain
-            if exception is not None or depth != _DEPTH:
-                target = self._loguru.opt(depth=depth, exception=exception)
-            if fields:
-                target = target.bind(**fields)
-            target.log(name, message)
-        except Exception as exc:
-            warn(f"{self.name}: a logging call failed and was dropped: {exc!r}")
+        handler = sole_handler(self)
+        if (
+            handler is None
+            or level < handler.level
+            or (extra is not None and not RESERVED.isdisjoint(extra))
+            or logging.getLogRecordFactory() is not _RECORD_FACTORY
+        ):
+            # stdlib's route; one more stack level for this frame, which findCaller counts
+            super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel + 1)
+        else:
+            handler.emit_call(self.name, level, msg, args, exc_info, extra, stack_info, stacklevel)
 
-    def _write_later(
-        self,
-        caller: Caller,
-        exception: BaseException | tuple[Any, Any, Any] | None,
-        fields: dict[str, object] | None,
-        level: str | int,
-        message: str,
-    ) -> None:
-        """Write a deferred record (on the writer thread) as logged by ``caller``."""
-        target = self._loguru.patch(caller.apply).opt(exception=exception)
-        if fields:
-            target = target.bind(**fields)
-        target.log(level, message)
+    # typeshed says Self; stdlib returns whatever the manager holds under that name
+    def getChild(self, suffix: str) -> logging.Logger:  # type: ignore[override]
+        """The logger named ``<name>.<suffix>``, as :func:`get_logger` returns it."""
+        return _adopted(super().getChild(suffix))
 
 
-def as_logger(logger: Logger | str | None, default: str) -> Logger:
-    """``logger`` itself, the logger of that name, or the logger named ``default``."""
-    return logger if isinstance(logger, Logger) else get_logger(logger or default)
+def _adopted(logger: logging.Logger) -> logging.Logger:
+    """``logger``, given the fast path when it is a plain ``logging.Logger`` (made before
+    alonechat was imported, or by ``logging.getLogger``): the class differs, the object and
+    its state do not. The root logger and loggers of other classes are left as they are."""
+    if type(logger) is logging.Logger:
+        logger.__class__ = Logger
+    return logger
 
 
-def get_logger(name: str | None = None) -> Logger:
-    """The logger named ``name`` (the root logger ``"root"`` when omitted), one per name.
+def get_logger(name: str | None = None) -> logging.Logger:
+    """``logging.getLogger(name)``: the same object, for every name (the root logger when
+    ``name`` is omitted), whichever of the two is called first.
 
-    A drop-in for ``logging.getLogger(name)``: use ``get_logger(__name__)`` per module.
+    A drop-in for ``logging.getLogger``: use ``get_logger(__name__)`` per module. A plain
+    ``logging.Logger`` is returned as alonechat's :class:`Logger` subclass, which only adds
+    the fast path; so are its children from ``getChild``.
     """
-    name = name or "root"
-    found = _manager.loggers.get(name)
-    if not isinstance(found, Logger):
-        with _manager.lock:
-            found = _manager.loggers.get(name)
-            if not isinstance(found, Logger):
-                found = _manager.loggers[name] = Logger(name)
-    return found
+    return _adopted(logging.getLogger(name))
+
+
+def as_logger(logger: logging.Logger | str | None, default: str) -> logging.Logger:
+    """``logger`` itself, the logger of that name, or the logger named ``default``."""
+    return logger if isinstance(logger, logging.Logger) else get_logger(logger or default)

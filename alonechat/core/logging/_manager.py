@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import logging
 import operator
 import os
 import signal
@@ -12,30 +13,20 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from loguru import logger as _loguru
 
 from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, resolve_environment
 from ._deferred import Deferred
 from ._formatting import Layout, json_layout, text_layout
-from ._intercept import StdlibRouting
-from ._levels import ERROR, LevelTable, level_no, parse_level
+from ._intercept import FROM_STDLIB, InterceptHandler, StdlibRouting
+from ._levels import ERROR, level_no
 from ._redact import Redactor
 from ._report import warn
 from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
 from ._syslog import SyslogSink, parse_address
 from ._tracing import span_ids
-
-
-class LevelAware(Protocol):
-    """What the manager keeps in its logger registry: a name, a cached threshold, and the
-    deferred writer when records are enqueued."""
-
-    name: str
-    _level: int
-    _deferred: Deferred | None
-
 
 # Key alonechat puts on a loguru record while its handlers see it: the state the first of them
 # read (all judge the record by it). The sinks note on it which destinations wrote it.
@@ -58,7 +49,6 @@ class _State:
     """Everything a record is checked and formatted against; swapped in one assignment."""
 
     config: LogConfig | None
-    table: LevelTable
     console: Layout
     files: Layout
     structured: Layout  # the JSON layout (syslog)
@@ -71,28 +61,30 @@ def _blank(record: dict[str, Any]) -> str:
     return ""
 
 
-_UNCONFIGURED = _State(None, LevelTable(0), _blank, _blank, _blank, frozenset())
+_UNCONFIGURED = _State(None, _blank, _blank, _blank, frozenset())
 _Owned = RotatingFile | SyslogSink
 
 
 class LoggingManager:
     """Owns the loguru handlers that alonechat installs; one per process (a singleton).
 
-    Each destination (stderr, ``alonechat.log``, ``alonechat_errors.log``) has a loguru
-    handler whose filter and format read a :class:`_State`, which ``configure`` swaps in one
-    assignment. The first handler to see a record pins the state on it, so every handler
-    judges the record alike; a destination whose handler is being replaced (new ``colorize``
-    or ``diagnose``, another stderr) writes a record once, whichever handler gets there
-    first. Reconfiguring therefore never doubles a record, and one that keeps the handlers
-    never loses one; replacing a handler can lose a record that was between loguru's handler
-    snapshot and the old handler's write at that instant.
+    Records reach the sinks through one :class:`InterceptHandler` on the root logger; levels
+    are stdlib logger levels (``LogConfig.level`` is the root logger's, ``component_levels``
+    those of the loggers they name). Each destination (stderr, ``alonechat.log``,
+    ``alonechat_errors.log``) has a loguru handler whose filter and format read a
+    :class:`_State`, which ``configure`` swaps in one assignment. The first handler to see a
+    record pins the state on it, so every handler judges the record alike; a destination
+    whose handler is being replaced (new ``colorize`` or ``diagnose``, another stderr)
+    writes a record once, whichever handler gets there first. Reconfiguring therefore never
+    doubles a record, and one that keeps the handlers never loses one; replacing a handler
+    can lose a record that was between loguru's handler snapshot and the old handler's write
+    at that instant.
     """
 
     _instance: ClassVar[LoggingManager | None] = None
     _create_lock: ClassVar[threading.Lock] = threading.Lock()
 
     lock: threading.RLock
-    loggers: dict[str, LevelAware]
 
     def __new__(cls) -> LoggingManager:
         with cls._create_lock:
@@ -104,8 +96,6 @@ class LoggingManager:
 
     def _init(self) -> None:
         self.lock = threading.RLock()
-        #: get_logger's registry: name -> facade logger (kept in step with the levels).
-        self.loggers = {}
         self._state = _UNCONFIGURED
         self._handlers: dict[_Destination, int] = {}  # -> loguru handler id
         self._sinks: dict[str, _Owned] = {}  # the sinks alonechat opened, by target
@@ -123,13 +113,14 @@ class LoggingManager:
         return self._writer if config is not None and config.enqueue else None
 
     @property
+    def handler(self) -> InterceptHandler:
+        """The InterceptHandler that ``configure`` puts on the root logger."""
+        return self._stdlib.handler
+
+    @property
     def config(self) -> LogConfig | None:
         """The active configuration (a validated copy), or ``None`` before configuring."""
         return self._state.config
-
-    def level_for(self, name: str) -> int:
-        """The minimum level a record of logger ``name`` needs to be written (0: any)."""
-        return self._state.table.effective(name)
 
     def configure(self, config: LogConfig) -> LogConfig:
         """Replace the active configuration with ``config``; returns the copy in use.
@@ -139,10 +130,6 @@ class LoggingManager:
                 the previous configuration then stays active.
         """
         config = dataclasses.replace(config)  # re-validates, and later edits do not leak in
-        table = LevelTable(
-            level_no(config.level),
-            {name: level_no(level) for name, level in config.component_levels.items()},
-        )
         with self.lock:
             self._writer.flush()  # records queued so far are written as configured then
             directory, wanted = self._destinations(config)
@@ -161,7 +148,6 @@ class LoggingManager:
             json = json_layout(config.max_message_length, redactor, config.json_schema)
             self._state = _State(
                 config,
-                table,
                 console=json if config.stdout_json else text,
                 files=json if config.json_output else file_text,
                 structured=json,
@@ -173,26 +159,14 @@ class LoggingManager:
             if not self._removed_default:  # loguru's own stderr sink would double the console
                 self._removed_default = True
                 _remove(0)
-            self._stdlib.install(table.level, table.components, self.deferred)
-            self._refresh_loggers()
+            self._stdlib.install(
+                level_no(config.level),
+                {name: level_no(level) for name, level in config.component_levels.items()},
+                self.deferred,
+            )
             held = any(isinstance(s, SyslogSink) and s.scheme == "tcp" for s in wanted.values())
             self._catch_sigterm(config.enqueue or held)
         return config
-
-    def set_level(self, name: str, level: str | int) -> None:
-        """Set the level of logger ``name`` and its children (a component level)."""
-        level = parse_level(level, f"{name}.setLevel level")
-        with self.lock:
-            config, directory = self._state.config, self._state.directory
-            if config is None:
-                raise RuntimeError("setLevel() needs a configured system: call auto_configure()")
-            self.configure(
-                dataclasses.replace(
-                    config,
-                    component_levels={**config.component_levels, name: level},
-                    log_dir=directory or config.log_dir,  # where the files already are
-                )
-            )
 
     def reset(self) -> None:
         """Undo ``configure``: remove alonechat's sinks and the stdlib routing.
@@ -204,7 +178,6 @@ class LoggingManager:
             self._state = _UNCONFIGURED
             self._drop(set(self._handlers))
             self._stdlib.uninstall()
-            self._refresh_loggers()
             self._catch_sigterm(False)
 
     def _at_exit(self) -> None:
@@ -232,12 +205,6 @@ class LoggingManager:
         self._at_exit()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
-
-    def _refresh_loggers(self) -> None:
-        deferred = self.deferred
-        for facade in self.loggers.values():
-            facade._level = self._state.table.effective(facade.name)
-            facade._deferred = deferred
 
     def _destinations(self, config: LogConfig) -> tuple[Path | None, dict[_Destination, Writable]]:
         """The destinations ``config`` asks for, with their sinks (directories and files are
@@ -319,7 +286,7 @@ class LoggingManager:
                 record[_STATE] = state
             if target not in state.active:
                 return False
-            if record["level"].no < state.table.effective(record["name"]):
+            if not record.get(FROM_STDLIB) and not _enabled(record):
                 return False
             return target not in record.get(WRITTEN, ())  # not already, by a replaced handler
 
@@ -343,6 +310,12 @@ class LoggingManager:
         in_use = {d.target for d in self._handlers}
         for target in [t for t in self._sinks if t not in in_use]:
             self._sinks.pop(target).stop()
+
+
+def _enabled(record: Any) -> bool:
+    """Whether a record logged with loguru directly (not through a stdlib logger) passes
+    the level of the stdlib logger named after its module, as a stdlib record would."""
+    return logging.getLogger(record["name"] or None).isEnabledFor(record["level"].no)
 
 
 def _redact(redactor: Redactor, record: Any) -> None:
@@ -426,6 +399,26 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
         parse_address(syslog, SYSLOG_VAR)  # an error names the variable, not the field
         overrides["syslog_address"] = syslog
     return configure_logging(PRESETS[resolve_environment(env)](**overrides))
+
+
+def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHandler:
+    """Configure the system as :func:`auto_configure` does and return its handler, for
+    ``logging.config.dictConfig`` (a Django ``LOGGING`` dict, ``uvicorn --log-config``,
+    gunicorn's ``logconfig_dict``)::
+
+        "handlers": {"alonechat": {"()": "alonechat.core.logging.configured_handler",
+                                   "env": "production", "log_dir": "/var/log/app"}},
+        "root": {"handlers": ["alonechat"], "level": "INFO"},
+
+    The other keys of the handler's entry are ``auto_configure`` keyword arguments. The
+    handler is the one ``configure_logging`` puts on the root logger, so naming it there
+    keeps one; the ``level`` and ``loggers`` of the dict are applied after this and win.
+
+    Raises:
+        ValueError: as :func:`auto_configure` (dictConfig reports it naming the handler).
+    """
+    auto_configure(env, **overrides)
+    return LoggingManager().handler
 
 
 def reset_logging() -> None:

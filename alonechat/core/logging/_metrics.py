@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
 from typing import Any
 
 from ._levels import INFO, level_no, parse_level
-from ._logger import Logger, as_logger
+from ._logger import as_logger
 
 #: Samples kept per timing; percentiles are exact up to this many samples.
 RESERVOIR_SIZE = 10_000
@@ -85,7 +86,7 @@ class MetricsCollector:
 
     def __init__(
         self,
-        logger: Logger | str | None = None,
+        logger: logging.Logger | str | None = None,
         *,
         reservoir_size: int = RESERVOIR_SIZE,
         seed: int | None = None,

@@ -1,6 +1,9 @@
-"""Test helpers: see facade records in pytest's ``caplog``, or capture records as dicts.
+"""Test helpers: capture records as dicts, or hand loguru's own records to a stdlib handler.
 
-``caplog`` only sees stdlib records; route the rest to it from a ``conftest.py``::
+pytest's ``caplog`` needs nothing: ``get_logger`` returns stdlib loggers, so ``caplog``
+captures their records and ``caplog.set_level`` / ``caplog.at_level`` apply to them. Code
+that logs with loguru directly (``from loguru import logger``) is seen by ``caplog`` through
+:func:`forward_to`, from a ``conftest.py``::
 
     import pytest
     from alonechat.core.logging.testing import forward_to
@@ -37,10 +40,10 @@ def _not_from_stdlib(record: Record) -> bool:
 
 @contextmanager
 def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[logging.Handler]:
-    """Hand every record logged through loguru (facade included) to a stdlib ``handler``.
+    """Hand every record logged with loguru directly to a stdlib ``handler``.
 
-    Records that came from stdlib loggers are skipped: the handler, when it sits on the root
-    logger as ``caplog.handler`` does, sees those already.
+    Records of stdlib loggers (``get_logger``'s included) are skipped: the handler, when it
+    sits on the root logger as ``caplog.handler`` does, sees those already.
     """
     handler_id = _loguru.add(
         handler,

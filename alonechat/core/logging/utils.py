@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import sys
 import time
 import uuid
@@ -26,7 +27,7 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ._context import log_context
 from ._levels import ERROR, INFO, WARNING, level_no, parse_level
-from ._logger import Logger, as_logger
+from ._logger import as_logger
 from ._metrics import MetricsCollector
 from ._redact import safe_fields, safe_path
 
@@ -63,7 +64,7 @@ class LogTimer:
     def __init__(
         self,
         name: str,
-        logger: Logger | str | None = None,
+        logger: logging.Logger | str | None = None,
         level: str | int = INFO,
         *,
         stacklevel: int = 1,
@@ -132,14 +133,14 @@ def timed(name: Callable[P, R]) -> Callable[P, R]: ...
 
 @overload
 def timed(
-    name: str | None = None, *, logger: Logger | str | None = None, level: str | int = INFO
+    name: str | None = None, *, logger: logging.Logger | str | None = None, level: str | int = INFO
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
 def timed(
     name: str | Callable[P, R] | None = None,
     *,
-    logger: Logger | str | None = None,
+    logger: logging.Logger | str | None = None,
     level: str | int = INFO,
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator: time every call of a function (sync or ``async def``) with :class:`LogTimer`.
@@ -192,7 +193,7 @@ class RequestLogger:
         logger: A Logger or logger name; default ``alonechat.requests``.
     """
 
-    def __init__(self, logger: Logger | str | None = None) -> None:
+    def __init__(self, logger: logging.Logger | str | None = None) -> None:
         self._logger = as_logger(logger, "alonechat.requests")
 
     def log_request(
@@ -264,7 +265,7 @@ class ExceptionLogger:
         logger: A Logger or logger name; default ``alonechat.exceptions``.
     """
 
-    def __init__(self, logger: Logger | str | None = None) -> None:
+    def __init__(self, logger: logging.Logger | str | None = None) -> None:
         self._logger = as_logger(logger, "alonechat.exceptions")
 
     def log_exception(

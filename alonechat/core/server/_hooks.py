@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeAlias
-
-from alonechat.core.logging import Logger
 
 
 class HookPhase(str, Enum):
@@ -65,7 +64,7 @@ class HookRegistry:
     must not block (hand slow work to ``asyncio.to_thread`` from an async hook).
     """
 
-    def __init__(self, logger: Logger, timeout: float = 10.0) -> None:
+    def __init__(self, logger: logging.Logger, timeout: float = 10.0) -> None:
         self._logger = logger
         self._timeout = timeout
         self._hooks: dict[HookPhase, list[Hook]] = {phase: [] for phase in HookPhase}

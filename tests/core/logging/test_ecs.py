@@ -87,7 +87,7 @@ def test_extra_fields_never_overwrite_ecs_fields(configure: Configure, log_dir: 
     configure(json_output=True, json_schema="ecs")
     extra = {
         "log": "mine",
-        "message": "also mine",
+        "error": "also mine",  # ("message" is one stdlib refuses in extra)
         "extra_log": "kept too",
         "log.logger": "dotted",
         "ecs": {"version": "9"},
@@ -97,7 +97,7 @@ def test_extra_fields_never_overwrite_ecs_fields(configure: Configure, log_dir: 
     (record,) = read_json(log_dir / "alonechat.log")
     assert record["message"] == "clash"
     assert (record["log"]["logger"], record["ecs.version"]) == ("svc", "1.6.0")
-    assert (record["extra_log"], record["extra_message"], record["extra_extra_log"]) == (
+    assert (record["extra_log"], record["extra_error"], record["extra_extra_log"]) == (
         "mine",
         "also mine",
         "kept too",

@@ -1,17 +1,21 @@
-"""get_logger: stdlib calling conventions, caller info, levels, and never raising."""
+"""get_logger: stdlib's own Logger; what reaches the sinks, by either route, and never raising."""
 
 from __future__ import annotations
 
+import logging
+import logging.config
+import pickle
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from alonechat.core.logging import LogConfig, configure_logging, get_logger, getLogger
-from tests.helpers import read_json, read_lines
+from alonechat.core.logging import LogConfig, Logger, LoggingManager, get_logger, getLogger
+from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
 
@@ -20,14 +24,37 @@ def records(log_dir: Path) -> list[dict[str, Any]]:
     return read_json(log_dir / "alonechat.log")
 
 
-def test_one_logger_per_name() -> None:
-    """get_logger caches one object per name, like logging.getLogger."""
-    assert get_logger("a.b") is get_logger("a.b")
-    assert get_logger("a.b") is not get_logger("a.c")
-    assert get_logger("a").getChild("b") is get_logger("a.b")
-    assert getLogger("x") is get_logger("x")
-    assert get_logger().name == "root" == get_logger(None).name
-    assert get_logger(__name__).name == __name__
+# --- the logger object is stdlib's ------------------------------------------------------
+
+
+def test_get_logger_is_logging_get_logger_whichever_comes_first() -> None:
+    early = logging.getLogger("identity.early")
+    assert get_logger("identity.early") is early
+    late = get_logger("identity.late")
+    assert logging.getLogger("identity.late") is late
+    assert get_logger() is logging.getLogger() is logging.root
+    assert get_logger("root") is logging.root
+    assert getLogger("identity.late") is late
+    assert get_logger("identity").getChild("late") is late
+    assert isinstance(late, logging.Logger)
+    assert isinstance(late, Logger)
+    assert logging.Logger.manager.loggerDict["identity.late"] is late
+
+
+def test_a_plain_logger_gets_the_fast_path_and_keeps_its_state() -> None:
+    plain = logging.getLogger("identity.plain")
+    plain.setLevel(logging.ERROR)
+    handler = logging.NullHandler()
+    plain.addHandler(handler)
+    try:
+        assert type(plain) is logging.Logger
+        assert get_logger("identity.plain") is plain
+        assert type(plain) is Logger
+        assert plain.level == logging.ERROR
+        assert plain.handlers == [handler]
+    finally:
+        plain.removeHandler(handler)
+        plain.setLevel(logging.NOTSET)
 
 
 def test_one_logger_per_name_across_threads() -> None:
@@ -40,13 +67,53 @@ def test_one_logger_per_name_across_threads() -> None:
     assert len({id(obj) for obj in found}) == 1
 
 
-def test_every_level_method_writes_its_level(configure: Configure, log_dir: Path) -> None:
-    configure(level="DEBUG", json_output=True)
+def test_pickling_and_weak_references() -> None:
+    logger = get_logger("identity.pickled")
+    assert pickle.loads(pickle.dumps(logger)) is logger
+    assert weakref.ref(logger)() is logger
+
+
+def test_stdlib_attributes_and_the_library_idiom() -> None:
+    """The logging HOWTO's library idiom and the Logger attributes work as in stdlib."""
+    logger = get_logger("library_idiom")
+    logger.addHandler(logging.NullHandler())
+    try:
+        assert logger.hasHandlers()
+        assert isinstance(logger.handlers[0], logging.NullHandler)
+        assert logger.filters == []
+        assert logger.disabled is False
+        assert logger.propagate is True
+        assert logger.parent is logging.root
+        assert logger.level == logging.NOTSET
+    finally:
+        logger.handlers.clear()
+
+
+def test_stdlib_semantics_before_configuring(capsys: pytest.CaptureFixture[str]) -> None:
+    """Unconfigured, stdlib's last resort prints WARNING and above to stderr; setLevel works."""
+    code = (
+        "from alonechat.core.logging import get_logger\n"
+        "log = get_logger('early')\n"
+        "log.setLevel('DEBUG')\n"
+        "log.info('not shown')\n"
+        "log.warning('shown %s', 1)\n"
+    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "shown 1\n"
+
+
+# --- what the sinks get: identical by the fast path and by stdlib's route -----------------
+
+
+def test_every_level_method_writes_its_level(route: Configure, log_dir: Path) -> None:
+    route(level="DEBUG", json_output=True)
     logger = get_logger("levels")
     logger.debug("d")
     logger.info("i")
     logger.warning("w")
-    logger.warn("w2")
+    with pytest.warns(DeprecationWarning, match="warn"):  # stdlib's deprecated alias still works
+        logger.warn("w2")
     logger.error("e")
     logger.critical("c")
     logger.fatal("f")
@@ -66,8 +133,8 @@ def test_every_level_method_writes_its_level(configure: Configure, log_dir: Path
     ]
 
 
-def test_percent_args_and_the_dict_form(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_percent_args_and_the_dict_form(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     logger = get_logger("fmt")
     logger.info("User %s from %s", "ann", "10.0.0.1")
     logger.info("%(user)s has %(n)d messages", {"user": "bob", "n": 3})
@@ -81,16 +148,16 @@ def test_percent_args_and_the_dict_form(configure: Configure, log_dir: Path) -> 
 
 @pytest.mark.parametrize("text", ["{}", "{name} joined", "100%", "50% {0} %s", "%(x)s"])
 def test_messages_without_args_are_written_unchanged(
-    configure: Configure, log_dir: Path, text: str
+    route: Configure, log_dir: Path, text: str
 ) -> None:
     """Braces and lone % signs are never passed to str.format or %."""
-    configure(json_output=True)
+    route(json_output=True)
     get_logger("raw").info(text)
     assert records(log_dir)[0]["message"] == text
 
 
-def test_mismatched_args_get_a_marker_and_never_raise(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_mismatched_args_get_a_marker_and_never_raise(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     logger = get_logger("bad")
     logger.info("%s and %s", "one")
     logger.info("%d", "not a number")
@@ -103,15 +170,15 @@ def test_mismatched_args_get_a_marker_and_never_raise(configure: Configure, log_
     assert messages[2].startswith("no placeholder [alonechat: message does not fit its args")
 
 
-def test_non_string_messages_are_stringified(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_non_string_messages_are_stringified(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     get_logger("obj").info({"k": 1})
     get_logger("obj").info(ValueError("boom"))
     assert [r["message"] for r in records(log_dir)] == ["{'k': 1}", "boom"]
 
 
-def test_args_are_formatted_only_when_the_record_is_written(configure: Configure) -> None:
-    configure(level="INFO")
+def test_args_are_formatted_only_when_the_record_is_written(route: Configure) -> None:
+    route(level="INFO")
     calls: list[str] = []
 
     class Expensive:
@@ -125,9 +192,9 @@ def test_args_are_formatted_only_when_the_record_is_written(configure: Configure
     assert calls == ["str"]
 
 
-def test_records_carry_the_callers_location(configure: Configure, log_dir: Path) -> None:
-    """module, function, file and line are the caller's, not the facade's."""
-    configure(json_output=True)
+def test_records_carry_the_callers_location(route: Configure, log_dir: Path) -> None:
+    """module, function, file and line are the caller's, not alonechat's or logging's."""
+    route(json_output=True)
     logger = get_logger("where")
     line = sys._getframe().f_lineno + 1
     logger.info("here")
@@ -143,8 +210,8 @@ def _helper_that_logs(logger: Any) -> None:
     logger.warning("from helper", stacklevel=2)
 
 
-def test_stacklevel_reports_the_callers_caller(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_stacklevel_reports_the_callers_caller(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     line = sys._getframe().f_lineno + 1
     _helper_that_logs(get_logger("stack"))
     record = records(log_dir)[0]
@@ -152,8 +219,19 @@ def test_stacklevel_reports_the_callers_caller(configure: Configure, log_dir: Pa
     assert record["line"] == line
 
 
-def test_caller_location_in_text_format(configure: Configure, log_dir: Path) -> None:
-    configure(format_string="%(name)s|%(module)s|%(funcName)s|%(lineno)d|%(message)s")
+def test_logger_adapter_reports_its_caller(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
+    adapter = logging.LoggerAdapter(get_logger("adapted"), {"tenant": "t-1"})
+    line = sys._getframe().f_lineno + 1
+    adapter.info("through an adapter")
+    (record,) = records(log_dir)
+    assert (record["file"], record["line"]) == (__file__, line)
+    assert record["function"] == "test_logger_adapter_reports_its_caller"
+    assert record["tenant"] == "t-1"
+
+
+def test_caller_location_in_text_format(route: Configure, log_dir: Path) -> None:
+    route(format_string="%(name)s|%(module)s|%(funcName)s|%(lineno)d|%(message)s")
     line = sys._getframe().f_lineno + 1
     get_logger("txt").info("hi")
     assert read_lines(log_dir / "alonechat.log") == [
@@ -161,9 +239,9 @@ def test_caller_location_in_text_format(configure: Configure, log_dir: Path) -> 
     ]
 
 
-def test_exc_info_forms(configure: Configure, log_dir: Path) -> None:
+def test_exc_info_forms(route: Configure, log_dir: Path) -> None:
     """exc_info=True, an exception instance and a sys.exc_info() tuple all log the traceback."""
-    configure(json_output=True)
+    route(json_output=True)
     logger = get_logger("exc")
     try:
         raise KeyError("missing")
@@ -185,8 +263,8 @@ def test_exc_info_forms(configure: Configure, log_dir: Path) -> None:
     assert "exc_type" not in got[5]
 
 
-def test_exception_text_follows_the_line_in_text_files(configure: Configure, log_dir: Path) -> None:
-    configure()
+def test_exception_text_follows_the_line_in_text_files(route: Configure, log_dir: Path) -> None:
+    route()
     try:
         1 / 0  # noqa: B018
     except ZeroDivisionError:
@@ -197,8 +275,8 @@ def test_exception_text_follows_the_line_in_text_files(configure: Configure, log
     assert "division failed" in (log_dir / "alonechat_errors.log").read_text()
 
 
-def test_stack_info_appends_the_stack(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_stack_info_appends_the_stack(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     get_logger("stack").info("with stack", stack_info=True)
     message = records(log_dir)[0]["message"]
     assert message.startswith("with stack\nStack (most recent call last):\n")
@@ -207,100 +285,8 @@ def test_stack_info_appends_the_stack(configure: Configure, log_dir: Path) -> No
     assert "alonechat" not in message
 
 
-def test_extra_fields_reach_json(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
-    get_logger("extra").info(
-        "Processing request",
-        extra={"request_id": "r-1", "user_id": 7, "duration": 0.5, "message": "clash"},
-    )
-    record = records(log_dir)[0]
-    assert record["message"] == "Processing request"
-    assert (record["request_id"], record["user_id"], record["duration"]) == ("r-1", 7, 0.5)
-    assert record["extra_message"] == "clash"
-
-
-def test_extra_fields_in_format_string(configure: Configure, log_dir: Path) -> None:
-    """%(request_id)s reads extra; a record without it shows '-' instead of failing."""
-    configure(format_string="%(request_id)s %(levelname)s %(message)s")
-    logger = get_logger("extra")
-    logger.info("with", extra={"request_id": "r-9"})
-    logger.info("without")
-    assert read_lines(log_dir / "alonechat.log") == ["r-9 INFO with", "- INFO without"]
-
-
-def test_levels_and_thresholds(configure: Configure) -> None:
-    logger = get_logger("thresholds")
-    assert logger.getEffectiveLevel() == 0  # unconfigured: loguru decides
-    configure(level="WARNING", component_levels={"thresholds.db": "DEBUG"})
-    assert logger.getEffectiveLevel() == 30
-    assert not logger.isEnabledFor(20)
-    assert logger.isEnabledFor(30)
-    assert logger.getChild("db").getEffectiveLevel() == 10
-    assert get_logger("thresholds.db.pool").isEnabledFor(10)
-    assert not get_logger("thresholds.dbx").isEnabledFor(10)
-
-
-def test_set_level_becomes_a_component_level(configure: Configure, log_dir: Path) -> None:
-    configure(level="WARNING", json_output=True)
-    logger = get_logger("tuned")
-    logger.info("dropped")
-    logger.setLevel("debug")
-    logger.debug("kept")
-    get_logger("other").info("dropped too")
-    assert [r["message"] for r in records(log_dir)] == ["kept"]
-    with pytest.raises(ValueError, match="tuned.setLevel level: invalid level 'LOUD'"):
-        logger.setLevel("LOUD")
-
-
-def test_set_level_before_configuring_is_a_clear_error() -> None:
-    with pytest.raises(RuntimeError, match="auto_configure"):
-        get_logger("early").setLevel("DEBUG")
-
-
-def test_a_failing_call_never_raises(
-    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Bad extra keys or a bad level are reported on stderr; the application goes on."""
-    configure(json_output=True)
-    logger = get_logger("robust")
-
-    class Unprintable:
-        def __str__(self) -> str:
-            raise RuntimeError("no str")
-
-    logger.info(Unprintable())
-    logger.log("INFO", "string level")  # type: ignore[arg-type]
-    logger.info("after")
-    err = capsys.readouterr().err
-    assert "robust: a logging call failed and was dropped: RuntimeError('no str')" in err
-    assert "robust: log() level must be an int, got 'INFO'" in err
-    assert [r["message"] for r in records(log_dir)] == ["after"]
-
-
-def test_logging_before_configuration_goes_to_loguru_default(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Before configure_logging, records reach loguru's own stderr sink."""
-    from loguru import logger as loguru_logger
-
-    handler_id = loguru_logger.add(sys.stderr, format="{name}|{message}")
-    try:
-        get_logger("early.bird").info("hello %s", "world")
-    finally:
-        loguru_logger.remove(handler_id)
-    assert "early.bird|hello world" in capsys.readouterr().err
-
-
-def test_configure_sees_loggers_made_before_it(log_dir: Path) -> None:
-    logger = get_logger("made.early")
-    configure_logging(LogConfig(log_dir=log_dir, console_output=False, level="ERROR"))
-    logger.warning("dropped")
-    logger.error("kept")
-    assert [line.rsplit("| ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")] == ["kept"]
-
-
-def test_stack_info_deeper_than_the_stack_is_clamped(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
+def test_stack_info_deeper_than_the_stack_is_clamped(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
     get_logger("deep").info("deep", stack_info=True, stacklevel=10_000)
     (record,) = records(log_dir)
     assert record["message"].startswith("deep\nStack (most recent call last):")
@@ -310,14 +296,242 @@ def test_stack_info_deeper_than_the_stack_is_clamped(configure: Configure, log_d
     assert record["function"] == outermost.f_code.co_name  # as stdlib: the outermost frame
 
 
-def test_custom_level_names_match_stdlib(configure: Configure, log_dir: Path) -> None:
-    import logging
+def test_extra_fields_reach_json(route: Configure, log_dir: Path) -> None:
+    route(json_output=True)
+    get_logger("extra").info(
+        "Processing request", extra={"request_id": "r-1", "user_id": 7, "duration": 0.5}
+    )
+    record = records(log_dir)[0]
+    assert record["message"] == "Processing request"
+    assert (record["request_id"], record["user_id"], record["duration"]) == ("r-1", 7, 0.5)
 
-    configure(level=1, json_output=True)
+
+def test_extra_keys_stdlib_refuses_raise_as_in_stdlib(route: Configure, log_dir: Path) -> None:
+    """An ``extra`` key naming a LogRecord attribute is stdlib's KeyError, on either route."""
+    route(json_output=True)
+    for key in ("message", "asctime", "lineno"):
+        with pytest.raises(KeyError, match=f"Attempt to overwrite '{key}' in LogRecord"):
+            get_logger("extra").info("clash", extra={key: "x"})
+    assert records(log_dir) == []
+
+
+def test_extra_fields_in_format_string(route: Configure, log_dir: Path) -> None:
+    """%(request_id)s reads extra; a record without it shows '-' instead of failing."""
+    route(format_string="%(request_id)s %(levelname)s %(message)s")
+    logger = get_logger("extra")
+    logger.info("with", extra={"request_id": "r-9"})
+    logger.info("without")
+    assert read_lines(log_dir / "alonechat.log") == ["r-9 INFO with", "- INFO without"]
+
+
+def test_custom_level_names_match_stdlib(route: Configure, log_dir: Path) -> None:
+    route(level=1, json_output=True)
     logging.addLevelName(25, "NOTICE")
     try:
-        get_logger("custom").log(25, "via facade")
-        logging.getLogger("custom").log(25, "via stdlib")
+        get_logger("custom").log(25, "via get_logger")
+        logging.getLogger("custom.plain").log(25, "via logging.getLogger")
     finally:
         del logging._levelToName[25], logging._nameToLevel["NOTICE"]
     assert [r["level"] for r in records(log_dir)] == ["NOTICE", "NOTICE"]
+
+
+def test_a_failing_call_is_reported_as_stdlib_reports_it(
+    route: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A message that cannot be made text gives stdlib's "Logging error" report; the call
+    returns and later records are written."""
+    route(json_output=True)
+    logger = get_logger("robust")
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+    logger.info(Unprintable())
+    logger.info("after")
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err
+    assert "RuntimeError: no str" in err
+    assert [r["message"] for r in records(log_dir)] == ["after"]
+
+
+def test_the_fast_path_writes_what_stdlibs_route_writes(
+    configure: Configure, log_dir: Path
+) -> None:
+    """The same calls, once with alonechat's handler alone and once with a second root
+    handler (a LogRecord is made), give the same records, field for field."""
+    configure(level="DEBUG", json_output=True)
+    logger = get_logger("same")
+    adapter = logging.LoggerAdapter(logger, {"tenant": "t"})
+    root = logging.getLogger()
+    second = logging.NullHandler()
+    for route in ("fast", "stdlib"):
+        if route == "stdlib":
+            root.addHandler(second)
+        try:
+            raise ValueError("bad")
+        except ValueError:
+            logger.exception("failed %s", route, extra={"k": [1, 2]})
+        logger.debug("%(a)s", {"a": route})
+        logger.warning("deeper", stacklevel=2)
+        adapter.info("adapted")
+        logger.log(25, "custom level")
+    root.removeHandler(second)
+    got = records(log_dir)
+    assert len(got) == 10
+    for fast, stdlib in zip(got[:5], got[5:], strict=True):
+        for record in (fast, stdlib):
+            record.pop("time")
+            record["message"] = record["message"].replace("stdlib", "fast")
+            if "exc_traceback" in record:
+                record["exc_traceback"] = record["exc_traceback"].replace("stdlib", "fast")
+        assert fast == stdlib
+
+
+def test_a_logging_call_in_a_queue_handler_setup(configure: Configure, log_dir: Path) -> None:
+    """Records replayed by a QueueListener keep their own caller and thread."""
+    import logging.handlers
+    import queue
+
+    configure(json_output=True)
+    records_queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    logger = get_logger("queued")
+    logger.addHandler(logging.handlers.QueueHandler(records_queue))
+    logger.propagate = False
+    listener = logging.handlers.QueueListener(records_queue, LoggingManager().handler)
+    listener.start()
+    try:
+        line = sys._getframe().f_lineno + 1
+        logger.info("through a queue")
+    finally:
+        listener.stop()
+        logger.handlers.clear()
+        logger.propagate = True
+    (record,) = records(log_dir)
+    assert (record["line"], record["function"]) == (
+        line,
+        "test_a_logging_call_in_a_queue_handler_setup",
+    )
+    assert record["thread"] == threading.current_thread().name
+
+
+# --- stdlib's semantics hold with alonechat configured ------------------------------------
+
+
+class Recording(logging.Handler):
+    """A user's own handler: keeps what it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_handler_on_the_logger_and_on_the_root_see_records_once(
+    configure: Configure, log_dir: Path
+) -> None:
+    """Handlers users add (a library's, an error tracker's on the root) get records as in
+    stdlib, and alonechat's sinks get each record once."""
+    configure(json_output=True)
+    logger = get_logger("app")
+    on_logger, on_root = Recording(), Recording()
+    logger.addHandler(on_logger)
+    logging.getLogger().addHandler(on_root)
+    try:
+        logger.warning("seen by %s", "all")
+    finally:
+        logging.getLogger().removeHandler(on_root)
+    assert [r.getMessage() for r in on_logger.records] == ["seen by all"]
+    assert on_root.records == on_logger.records
+    assert (
+        on_root.records[0].funcName
+        == "test_a_handler_on_the_logger_and_on_the_root_see_records_once"
+    )
+    assert [r["message"] for r in records(log_dir)] == ["seen by all"]
+
+
+def test_propagate_false_keeps_records_from_the_root(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    logger = get_logger("private")
+    own = Recording()
+    logger.addHandler(own)
+    logger.propagate = False
+    logger.error("only mine")
+    assert [r.getMessage() for r in own.records] == ["only mine"]
+    assert records(log_dir) == []
+
+
+def test_filters_and_disabled_loggers(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    filtered = get_logger("filtered")
+    filtered.addFilter(lambda record: "secret" not in record.getMessage())
+    filtered.warning("public")
+    filtered.warning("secret stuff")
+    off = get_logger("off")
+    off.disabled = True
+    off.error("never")
+    assert [r["message"] for r in records(log_dir)] == ["public"]
+
+
+def test_logging_disable_silences_every_logger(configure: Configure, log_dir: Path) -> None:
+    configure(json_output=True)
+    logging.disable(logging.CRITICAL)
+    try:
+        get_logger("quiet").critical("silenced")
+        logging.getLogger("lib").critical("silenced too")
+    finally:
+        logging.disable(logging.NOTSET)
+    get_logger("quiet").critical("back")
+    assert [r["message"] for r in records(log_dir)] == ["back"]
+
+
+def test_stdlib_levels_are_the_levels(configure: Configure, log_dir: Path) -> None:
+    """A level set through logging.getLogger, the root logger's, and dictConfig's all
+    apply to get_logger's loggers: they are the same objects."""
+    configure(level="INFO", json_output=True)
+    app = get_logger("app")
+    logging.getLogger(app.name).setLevel(logging.ERROR)
+    app.warning("below the logger's level")
+    app.error("at it")
+    child = get_logger("app.child")
+    child.warning("inherits ERROR")
+    logging.getLogger().setLevel(logging.WARNING)
+    get_logger("other").info("below the root's level")
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "loggers": {app.name: {"level": "DEBUG"}},
+        }
+    )
+    child.debug("dictConfig's level")
+    assert [r["message"] for r in records(log_dir)] == ["at it", "dictConfig's level"]
+
+
+def test_set_level_changes_the_logger_not_the_configuration(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(level="WARNING", json_output=True)
+    handler = LoggingManager().handler
+    tuned = get_logger("tuned")
+    tuned.info("dropped")
+    tuned.setLevel("DEBUG")
+    tuned.debug("kept")
+    get_logger("untouched").info("dropped too")
+    assert LoggingManager().config.component_levels == {}  # type: ignore[union-attr]
+    assert logging.getLogger().handlers.count(handler) == 1
+    assert [r["message"] for r in records(log_dir)] == ["kept"]
+    with pytest.raises(ValueError, match="Unknown level: 'LOUD'"):
+        tuned.setLevel("LOUD")
+
+
+def test_a_library_logger_with_a_null_handler_still_reaches_the_sinks(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(json_output=True)
+    library = get_logger("library")
+    library.addHandler(logging.NullHandler())
+    library.warning("from a library")
+    assert [r["message"] for r in records(log_dir)] == ["from a library"]
