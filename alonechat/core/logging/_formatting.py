@@ -32,6 +32,7 @@ _JSON = "_alonechat_json"
 _MESSAGE = "_alonechat_message"
 _TRACEBACK = "_alonechat_traceback"
 _NAME = "_alonechat_name"
+_TIME = "_alonechat_time"
 
 # stdlib LogRecord attribute -> (loguru field, color markup or "").
 _STDLIB_FIELDS: dict[str, tuple[str, str]] = {
@@ -228,6 +229,49 @@ def _rename(template: str, old: str, new: str) -> str:
     return "".join(parts)
 
 
+class _Strftime:
+    """``strftime(date_format)`` of record times, computed once per second: loguru (like
+    stdlib's Formatter) calls strftime for every record, about 1 µs each. Only for formats
+    without ``%f`` (sub-second); the offset is part of the key when ``%z``/``%Z`` show it."""
+
+    __slots__ = ("_last", "_zone", "date_format")
+
+    def __init__(self, date_format: str) -> None:
+        self.date_format = date_format
+        self._zone = "%z" in date_format or "%Z" in date_format
+        self._last: tuple[object, str] = (None, "")
+
+    def __call__(self, time: Any) -> str:
+        key = (time.second, time.minute, time.hour, time.day, time.month, time.year)
+        if self._zone:
+            key += (time.utcoffset(), time.tzname())
+        last = self._last
+        if last[0] == key:
+            return last[1]
+        text = time.strftime(self.date_format)
+        self._last = (key, text)  # one assignment: threads see an old or a new pair
+        return text
+
+
+def _cached_times(template: str) -> tuple[str, list[tuple[str, _Strftime]]]:
+    """``template`` with each ``{time:<strftime format>}`` field read from a key that
+    :class:`_Strftime` fills, and those keys with their formatters."""
+    parts, times = [], []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        cacheable = "%" in spec and "%f" not in spec and not spec.endswith("!UTC")
+        if name == "time" and not conversion and cacheable:
+            key = f"{_TIME}{len(times)}"
+            times.append((key, _Strftime(spec)))
+            parts.append("{" + key + "}")
+            continue
+        conv = f"!{conversion}" if conversion else ""
+        parts.append("{" + name + conv + (f":{spec}" if spec else "") + "}")
+    return "".join(parts), times
+
+
 def text_layout(
     template: str, max_message: int, redactor: Redactor | None = None, *, own_traceback: bool
 ) -> Layout:
@@ -239,7 +283,8 @@ def text_layout(
     of by loguru (whose colored, ``diagnose`` tracebacks the console keeps otherwise).
     """
     exception = "{" + _TRACEBACK + "}" if own_traceback or redactor else "{exception}"
-    full = _rename(_rename(template, "message", _MESSAGE), "name", _NAME) + "\n" + exception
+    full, times = _cached_times(_rename(_rename(template, "message", _MESSAGE), "name", _NAME))
+    full += "\n" + exception
     view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
@@ -250,6 +295,8 @@ def text_layout(
         record[_NAME] = name if name.isprintable() else safe_text(name, 256)
         if view:
             record[_VIEW] = _RecordView(record)
+        for key, strftime in times:
+            record[key] = strftime(record["time"])
         if exception != "{exception}":
             trace = _safe_traceback(record["exception"])
             record[_TRACEBACK] = redactor.text(trace) if redactor and trace else trace

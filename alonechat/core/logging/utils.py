@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ._context import log_context
+from ._intercept import RESERVED
 from ._levels import ERROR, INFO, WARNING, level_no, parse_level
 from ._logger import as_logger
 from ._metrics import MetricsCollector
@@ -219,7 +220,7 @@ class RequestLogger:
         level = ERROR if status >= 500 else WARNING if status >= 400 else INFO
         path = safe_path(path)
         extra = {
-            **safe_fields(fields),
+            **_user_fields(fields),
             "method": method,
             "path": path,
             "status_code": status,
@@ -239,7 +240,7 @@ class RequestLogger:
 
         ``error`` events are logged at ERROR, the others at INFO.
         """
-        extra = {**safe_fields(fields), "event_type": event_type}
+        extra = {**_user_fields(fields), "event_type": event_type}
         if user is not None:
             extra["user"] = user
         level = ERROR if event_type == "error" else INFO
@@ -277,7 +278,7 @@ class ExceptionLogger:
     ) -> None:
         """Log ``exc``: ``"<context>: <Type>: <message>"`` plus the traceback."""
         kind = type(exc).__name__
-        extra: dict[str, object] = {**safe_fields(fields)}
+        extra: dict[str, object] = _user_fields(fields)
         if context is not None:
             extra["context"] = context
         prefix = f"{context}: " if context else ""
@@ -285,3 +286,13 @@ class ExceptionLogger:
             level_no(parse_level(level, "log_exception level")),
             "%s%s: %s", prefix, kind, exc, exc_info=exc, extra=extra, stacklevel=2,
         )  # fmt: skip
+
+
+def _user_fields(fields: dict[str, object]) -> dict[str, object]:
+    """``fields`` with credentials masked, and each key that stdlib refuses in ``extra`` (a
+    LogRecord attribute: ``name``, ``message``, ``module``...) renamed ``extra_<key>``, as
+    the JSON layout renames a field that would overwrite one of its own."""
+    return {
+        f"extra_{key}" if key in RESERVED else key: value
+        for key, value in safe_fields(fields).items()
+    }

@@ -187,3 +187,33 @@ def test_exception_messages_names_and_fields_cannot_forge_lines(
     assert "\x1b" not in text
     assert "ValueError: x\\n2026-01-01 | INFO | FORGED\\x1b[31m" in text
     assert "\u202e" not in safe_text("a\u202eb", 100)
+
+
+def test_timestamps_are_formatted_once_per_second_and_stay_exact() -> None:
+    """The per-second strftime cache gives what strftime gives, across seconds, days and
+    offsets, for any format without sub-second fields."""
+    from datetime import timedelta, timezone
+
+    from alonechat.core.logging._formatting import _Strftime
+
+    zoned = _Strftime("%Y-%m-%d %H:%M:%S %z")
+    plain = _Strftime("%d/%m/%Y %H:%M:%S")
+    start = datetime(2026, 3, 29, 0, 59, 58, tzinfo=timezone(timedelta(hours=1)))
+    moments = [start + timedelta(milliseconds=250 * n) for n in range(12)]
+    moments.append(moments[-1].replace(tzinfo=timezone(timedelta(hours=2))))  # a new offset
+    moments.append(moments[-1].replace(month=4))  # the same second a month later
+    for moment in moments:
+        assert zoned(moment) == moment.strftime("%Y-%m-%d %H:%M:%S %z")
+        assert plain(moment) == moment.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def test_sub_second_and_loguru_time_fields_are_not_cached(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(format_string="{time:%S.%f}|{time:%H:%M:%S}|{message}")
+    get_logger("t").info("a")
+    time.sleep(0.01)
+    get_logger("t").info("b")
+    first, second = (line.split("|") for line in read_lines(log_dir / "alonechat.log"))
+    assert first[0] != second[0]  # %f differs between the two records
+    assert first[1].count(":") == 2

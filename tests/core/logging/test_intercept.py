@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import logging.config
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -15,7 +19,8 @@ from typing import Any
 import pytest
 
 from alonechat.core.logging import InterceptHandler, LogConfig, reset_logging, uvicorn_log_config
-from tests.helpers import read_json
+from tests.conftest import detach_pytest_handlers
+from tests.helpers import REPO, read_json, read_lines
 
 Configure = Callable[..., LogConfig]
 
@@ -195,3 +200,167 @@ def test_basic_config_handlers_are_taken_over_and_given_back(
         assert old_handler in root.handlers
     finally:
         root.removeHandler(old_handler)
+
+
+def test_levels_are_stdlib_levels_and_the_last_configuration_wins(
+    configure: Configure, log_dir: Path
+) -> None:
+    """level is the root logger's level, component_levels those of the loggers named; a
+    reconfiguration sets them again, and a logger it no longer names gets its old level back
+    unless something else changed it since."""
+    logging.getLogger("lv.kept").setLevel(logging.CRITICAL)
+    configure(level="WARNING", component_levels={"lv.a": "DEBUG", "lv.b": "ERROR"})
+    assert logging.getLogger().level == logging.WARNING
+    assert logging.getLogger("lv.a").level == logging.DEBUG
+    logging.getLogger("lv.b").setLevel(logging.INFO)  # a user's setLevel since
+    configure(level="INFO", component_levels={"lv.kept": "DEBUG"})
+    assert logging.getLogger().level == logging.INFO
+    assert logging.getLogger("lv.a").level == logging.NOTSET  # its own level from before
+    assert logging.getLogger("lv.b").level == logging.INFO  # the user's, kept
+    assert logging.getLogger("lv.kept").level == logging.DEBUG
+    reset_logging()
+    assert logging.getLogger("lv.kept").level == logging.CRITICAL
+
+
+def test_the_presets_quiet_chatty_libraries_only(log_dir: Path) -> None:
+    """With the DEBUG presets, asyncio's DEBUG records stay out while its warnings and
+    every other logger's DEBUG records are written; component_levels brings one back."""
+    from alonechat.core.logging import auto_configure
+
+    auto_configure("testing", file_output=True, console_output=False, log_dir=log_dir)
+    detach_pytest_handlers()
+    logging.getLogger("asyncio").debug("Using selector: EpollSelector")
+    logging.getLogger("asyncio").warning("slow callback")
+    logging.getLogger("anything.mine").debug("mine")
+    logging.getLogger("websockets.client").debug("> TEXT '...' [12 bytes]")
+    auto_configure(
+        "testing",
+        file_output=True,
+        console_output=False,
+        log_dir=log_dir,
+        component_levels={"asyncio": "DEBUG"},
+    )
+    logging.getLogger("asyncio").debug("wanted now")
+    messages = [line.rsplit(" | ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")]
+    assert messages == ["slow callback", "mine", "wanted now"]
+
+
+def test_basic_config_force_after_configuring_replaces_the_handler(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """logging.basicConfig(force=True) removes every root handler, alonechat's too:
+    records then go where basicConfig says until configure_logging runs again."""
+    configure(json_output=True)
+    logging.basicConfig(force=True, format="basic: %(message)s", stream=sys.stderr)
+    root = logging.getLogger()
+    try:
+        assert not any(isinstance(h, InterceptHandler) for h in root.handlers)
+        logging.getLogger("after").warning("to stderr only")
+        assert "basic: to stderr only" in capsys.readouterr().err
+        assert records(log_dir) == []
+        configure(json_output=True)  # takes basicConfig's StreamHandler over again
+        logging.getLogger("after").warning("back in the files")
+        assert "back in the files" not in capsys.readouterr().err
+    finally:
+        reset_logging()
+        for handler in root.handlers[:]:
+            if type(handler) is logging.StreamHandler:
+                root.removeHandler(handler)
+    assert [r["message"] for r in records(log_dir)] == ["back in the files"]
+
+
+def test_a_dict_config_names_alonechat_handler(log_dir: Path) -> None:
+    """A Django-style LOGGING dict configures alonechat through configured_handler; the
+    root logger ends with that one handler and the dict's levels apply."""
+    logging_config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {
+            "alonechat": {
+                "()": "alonechat.core.logging.configured_handler",
+                "env": "production",
+                "log_dir": str(log_dir),
+                "json_output": True,
+            },
+        },
+        "root": {"handlers": ["alonechat"], "level": "INFO"},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }
+    logging.config.dictConfig(logging_config)
+    detach_pytest_handlers()
+    root = logging.getLogger()
+    assert [type(h) for h in root.handlers] == [InterceptHandler]
+    logging.getLogger("django.db.backends").info("(0.001) SELECT 1")
+    logging.getLogger("django.request").warning("Not Found: /x")
+    logging.getLogger("django.request").debug("below the dict's root level")
+    assert [(r["logger"], r["message"]) for r in records(log_dir)] == [
+        ("django.request", "Not Found: /x")
+    ]
+
+
+def test_a_handler_named_twice_writes_a_record_once(configure: Configure, log_dir: Path) -> None:
+    """alonechat's handler on the root logger and on a child logger: one line per record."""
+    configure(json_output=True)
+    child = logging.getLogger("twice")
+    child.addHandler(InterceptHandler())
+    child.warning("once")
+    assert [r["message"] for r in records(log_dir)] == ["once"]
+
+
+def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -> None:
+    """`uvicorn --log-config` with a JSON dict config naming configured_handler: a real
+    server's startup and access lines land in alonechat.log."""
+    pytest.importorskip("uvicorn")
+    log_dir = tmp_path / "uv-logs"
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {
+            "alonechat": {
+                "()": "alonechat.core.logging.configured_handler",
+                "env": "production",
+                "log_dir": str(log_dir),
+                "json_output": True,
+            }
+        },
+        "root": {"handlers": ["alonechat"], "level": "INFO"},
+    }
+    (tmp_path / "log-config.json").write_text(json.dumps(config))
+    (tmp_path / "app_module.py").write_text(
+        "async def app(scope, receive, send):\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
+        "    await send({'type': 'http.response.body', 'body': b'ok'})\n"
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "app_module:app", "--port", str(port)),
+            *("--lifespan", "off", "--log-config", "log-config.json"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{tmp_path}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hi?token=x") as response:
+                    assert response.read() == b"ok"
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("uvicorn did not answer")
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    got = records(log_dir)
+    assert any(r["message"].startswith("Uvicorn running on") for r in got), err
+    access = [r for r in got if r["logger"] == "uvicorn.access"]
+    assert len(access) == 1
+    assert access[0]["path"] == "/hi"
+    assert "token=x" not in (log_dir / "alonechat.log").read_text()
+    assert out == ""

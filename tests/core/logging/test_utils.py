@@ -294,3 +294,18 @@ def test_a_cancelled_block_is_not_a_failure(configure: Configure, log_dir: Path)
     (record,) = records(log_dir)
     assert (record["level"], record["status"]) == ("WARNING", "cancelled")
     assert record["message"].startswith("slow cancelled after ")
+
+
+def test_fields_named_like_log_record_attributes_are_renamed(
+    configure: Configure, log_dir: Path
+) -> None:
+    """A field stdlib would refuse in ``extra`` (``name``, ``message``...) is kept as
+    ``extra_<name>`` instead of raising."""
+    configure(json_output=True)
+    RequestLogger().log_request("GET", "/", 200, 0.01, name="n", message="m")
+    RequestLogger().log_websocket_event("message", module="chat")
+    ExceptionLogger().log_exception(ValueError("x"), filename="f.csv")
+    got = records(log_dir)
+    assert (got[0]["extra_name"], got[0]["extra_message"]) == ("n", "m")
+    assert got[1]["extra_module"] == "chat"
+    assert got[2]["extra_filename"] == "f.csv"
