@@ -31,6 +31,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "alonechat JSON, rotating files",
         "alonechat debug() at INFO",
         "alonechat InterceptHandler",
+        "alonechat + a user's FileHandler",
         "alonechat enqueue=True (caller)",
         "alonechat JSON to stdout",
         "alonechat syslog, UDP (caller)",
@@ -53,5 +54,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "text vs loguru with rotation",
         "stdout JSON vs loguru serialize",
         "syslog caller vs JSON file",
+        "user handler + sinks vs stdlib + text",
+        "disabled vs stdlib disabled",
     }
     assert "-- targets" in result.stdout

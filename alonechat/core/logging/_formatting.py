@@ -8,7 +8,7 @@ import string
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from loguru import logger as _loguru
@@ -241,8 +241,10 @@ class _Strftime:
         self._zone = "%z" in date_format or "%Z" in date_format
         self._last: tuple[object, str] = (None, "")
 
-    def __call__(self, time: Any) -> str:
-        key = (time.second, time.minute, time.hour, time.day, time.month, time.year)
+    def __call__(self, time: datetime) -> str:
+        key: tuple[object, ...] = (
+            time.second, time.minute, time.hour, time.day, time.month, time.year
+        )  # fmt: skip
         if self._zone:
             key += (time.utcoffset(), time.tzname())
         last = self._last
@@ -253,14 +255,32 @@ class _Strftime:
         return text
 
 
+_iso_last: tuple[object, str, str] = (None, "", "")
+
+
+def isoformat(time: datetime) -> str:
+    """``time.isoformat()``, the part down to the second computed once per second
+    (isoformat costs about 0.6 µs, this about half)."""
+    global _iso_last
+    key = (time.second, time.minute, time.hour, time.day, time.month, time.year, time.tzinfo)
+    last = _iso_last
+    if last[0] != key:
+        whole = time.replace(microsecond=0).isoformat()
+        last = _iso_last = (key, whole[:19], whole[19:])  # one assignment: thread-safe
+    micro = time.microsecond
+    return f"{last[1]}.{micro:06d}{last[2]}" if micro else last[1] + last[2]
+
+
 def _cached_times(template: str) -> tuple[str, list[tuple[str, _Strftime]]]:
     """``template`` with each ``{time:<strftime format>}`` field read from a key that
     :class:`_Strftime` fills, and those keys with their formatters."""
-    parts, times = [], []
+    parts: list[str] = []
+    times: list[tuple[str, _Strftime]] = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         parts.append(literal.replace("{", "{{").replace("}", "}}"))
         if name is None:
             continue
+        spec = spec or ""
         cacheable = "%" in spec and "%f" not in spec and not spec.endswith("!UTC")
         if name == "time" and not conversion and cacheable:
             key = f"{_TIME}{len(times)}"
@@ -445,7 +465,7 @@ def json_line(
     """One flat JSON object for a loguru record; odd values never break it."""
     name = record["name"]
     head = (
-        f'{{"time":"{record["time"].isoformat()}","level":{_string(record["level"].name)},'
+        f'{{"time":"{isoformat(record["time"])}","level":{_string(record["level"].name)},'
         f'"logger":{"null" if name is None else _string(name)},'
         f'"message":{_string(cut(record["message"], max_message))},'
         f'"module":{_string(record["module"])},'

@@ -133,7 +133,19 @@ class InterceptHandler(logging.Handler):
         without making it; the caller is found as stdlib's ``findCaller`` finds it, counting
         ``stacklevel`` from the frame that called this method. Never raises."""
         try:
-            frame, steps = _find_caller(sys._getframe(1), stacklevel)
+            # the usual case first: Logger.info (or another level method) called by code
+            # outside logging; else stdlib's walk
+            frame = sys._getframe(2)
+            outer = frame.f_back
+            if (
+                stacklevel == 1
+                and outer is not None
+                and frame.f_code.co_filename == _LOGGING_FILE
+                and not _is_internal(outer.f_code.co_filename)
+            ):
+                frame, steps = outer, 2
+            else:
+                frame, steps = _find_caller(sys._getframe(1), stacklevel)
             fields = _fields(extra) if extra else None
             if name.startswith("uvicorn"):
                 fields = fields or {}
@@ -236,6 +248,11 @@ def _exception(exc_info: Any) -> Any:
     return exc_info if exc_info[0] is not None else None
 
 
+def _is_internal(filename: str) -> bool:
+    """stdlib's rule for the frames ``findCaller`` skips: logging's own and importlib's."""
+    return filename == _LOGGING_FILE or ("importlib" in filename and "_bootstrap" in filename)
+
+
 def _find_caller(start: FrameType, stacklevel: int) -> tuple[FrameType, int]:
     """The frame stdlib's ``findCaller`` (3.11+) reports when ``start`` calls it, and how
     many frames above ``start`` it is (logging's and importlib's frames are skipped)."""
@@ -245,8 +262,7 @@ def _find_caller(start: FrameType, stacklevel: int) -> tuple[FrameType, int]:
         if outer is None:
             break
         frame, steps = outer, steps + 1
-        filename = frame.f_code.co_filename
-        if filename != _LOGGING_FILE and not ("importlib" in filename and "_bootstrap" in filename):
+        if not _is_internal(frame.f_code.co_filename):
             stacklevel -= 1
     return frame, steps
 

@@ -51,10 +51,16 @@ class Logger(logging.Logger):
         return _adopted(super().getChild(suffix))
 
 
+# Loggers made from now on (libraries' included) are made as alonechat's Logger, unless the
+# application chose a logger class of its own. A logger made before is adopted by get_logger.
+if logging.getLoggerClass() is logging.Logger:
+    logging.setLoggerClass(Logger)
+
+
 def _adopted(logger: logging.Logger) -> logging.Logger:
     """``logger``, given the fast path when it is a plain ``logging.Logger`` (made before
-    alonechat was imported, or by ``logging.getLogger``): the class differs, the object and
-    its state do not. The root logger and loggers of other classes are left as they are."""
+    alonechat was imported): the class differs, the object and its state do not. The root
+    logger and loggers of other classes are left as they are."""
     if type(logger) is logging.Logger:
         logger.__class__ = Logger
     return logger
@@ -64,9 +70,10 @@ def get_logger(name: str | None = None) -> logging.Logger:
     """``logging.getLogger(name)``: the same object, for every name (the root logger when
     ``name`` is omitted), whichever of the two is called first.
 
-    A drop-in for ``logging.getLogger``: use ``get_logger(__name__)`` per module. A plain
-    ``logging.Logger`` is returned as alonechat's :class:`Logger` subclass, which only adds
-    the fast path; so are its children from ``getChild``.
+    A drop-in for ``logging.getLogger``: use ``get_logger(__name__)`` per module. Importing
+    alonechat makes :class:`Logger` (stdlib's, plus the fast path) stdlib's logger class
+    (``logging.setLoggerClass``) unless the application set one of its own; a plain
+    ``logging.Logger`` made before that is returned as a :class:`Logger`, the same object.
     """
     return _adopted(logging.getLogger(name))
 

@@ -41,20 +41,36 @@ def test_get_logger_is_logging_get_logger_whichever_comes_first() -> None:
     assert logging.Logger.manager.loggerDict["identity.late"] is late
 
 
-def test_a_plain_logger_gets_the_fast_path_and_keeps_its_state() -> None:
-    plain = logging.getLogger("identity.plain")
-    plain.setLevel(logging.ERROR)
-    handler = logging.NullHandler()
-    plain.addHandler(handler)
-    try:
-        assert type(plain) is logging.Logger
-        assert get_logger("identity.plain") is plain
-        assert type(plain) is Logger
-        assert plain.level == logging.ERROR
-        assert plain.handlers == [handler]
-    finally:
-        plain.removeHandler(handler)
-        plain.setLevel(logging.NOTSET)
+def test_loggers_made_before_import_are_adopted_with_their_state() -> None:
+    """A logger made before alonechat was imported is returned as alonechat's Logger, the
+    same object with its level and handlers; later ones are made as alonechat's Logger."""
+    code = (
+        "import logging\n"
+        "early = logging.getLogger('early')\n"
+        "early.setLevel(logging.ERROR)\n"
+        "early.addHandler(logging.NullHandler())\n"
+        "from alonechat.core.logging import Logger, get_logger\n"
+        "assert type(early) is logging.Logger\n"
+        "assert get_logger('early') is early and type(early) is Logger\n"
+        "assert early.level == logging.ERROR and len(early.handlers) == 1\n"
+        "assert type(logging.getLogger('late.lib')) is Logger\n"
+        "print('ok')\n"
+    )
+    done = run_python(code)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+
+
+def test_an_applications_own_logger_class_is_kept() -> None:
+    code = (
+        "import logging\n"
+        "class Mine(logging.Logger): pass\n"
+        "logging.setLoggerClass(Mine)\n"
+        "from alonechat.core.logging import get_logger\n"
+        "assert type(get_logger('x')) is Mine and logging.getLoggerClass() is Mine\n"
+        "print('ok')\n"
+    )
+    done = run_python(code)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
 
 
 def test_one_logger_per_name_across_threads() -> None:
