@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,16 @@ def run_python(code: str, cwd: Path | None = None) -> subprocess.CompletedProces
         check=False,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+
+
+def readme_blocks(section: str, language: str) -> list[str]:
+    """The ``language`` code blocks of README's section headed ``section`` (any level), up
+    to the next heading of a level as high or higher."""
+    readme = (REPO / "README.md").read_text()
+    match = re.search(rf"^(#+) {re.escape(section)}\n", readme, re.MULTILINE)
+    assert match is not None, section
+    level = len(match.group(1))
+    rest = readme[match.end() :]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
+    body = rest[: end.start()] if end else rest
+    return re.findall(rf"```{language}\n(.*?)```", body, re.DOTALL)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from alonechat.core.logging import LogConfig, configure_logging, get_logger
-from tests.helpers import REPO, run_python
+from tests.helpers import REPO, readme_blocks, run_python
 from tests.rsyslog import running_rsyslog
 
 EXAMPLE = REPO / "docs" / "collectors" / "rsyslog-alonechat.conf"
@@ -16,9 +16,7 @@ EXAMPLE = REPO / "docs" / "collectors" / "rsyslog-alonechat.conf"
 
 def _shipping_blocks(language: str) -> list[str]:
     """The ``language`` code blocks of README's "Shipping logs" section."""
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Shipping logs", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
+    return readme_blocks("Shipping logs", language)
 
 
 def _run(code: str, cwd: Path) -> str:

@@ -217,3 +217,17 @@ def test_sub_second_and_loguru_time_fields_are_not_cached(
     first, second = (line.split("|") for line in read_lines(log_dir / "alonechat.log"))
     assert first[0] != second[0]  # %f differs between the two records
     assert first[1].count(":") == 2
+
+
+def test_json_time_is_isoformat_exactly() -> None:
+    """The per-second isoformat cache gives what isoformat gives, whole seconds included."""
+    from datetime import timedelta, timezone
+
+    from alonechat.core.logging._formatting import isoformat
+
+    start = datetime(2026, 10, 25, 2, 59, 59, 999_000, tzinfo=timezone(timedelta(hours=2)))
+    moments = [start + timedelta(microseconds=500 * n) for n in range(5)]
+    moments.append(moments[-1].replace(tzinfo=timezone(timedelta(hours=1))))
+    moments.append(moments[-1].replace(year=2027))
+    for moment in moments:
+        assert isoformat(moment) == moment.isoformat()

@@ -20,7 +20,7 @@ import pytest
 
 from alonechat.core.logging import InterceptHandler, LogConfig, reset_logging, uvicorn_log_config
 from tests.conftest import detach_pytest_handlers
-from tests.helpers import REPO, read_json, read_lines
+from tests.helpers import REPO, read_json, read_lines, readme_blocks
 
 Configure = Callable[..., LogConfig]
 
@@ -364,3 +364,20 @@ def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -
     assert access[0]["path"] == "/hi"
     assert "token=x" not in (log_dir / "alonechat.log").read_text()
     assert out == ""
+
+
+def test_the_readme_dict_config_sample(log_dir: Path) -> None:
+    """README's Django LOGGING sample, applied with dictConfig, writes to alonechat.log."""
+    (sample,) = readme_blocks(
+        "`dictConfig`: Django `LOGGING`, `uvicorn --log-config`, gunicorn", "python"
+    )
+    assert '"/var/log/app"' in sample
+    namespace: dict[str, Any] = {}
+    exec(sample.replace('"/var/log/app"', repr(str(log_dir))), namespace)
+    logging.config.dictConfig(namespace["LOGGING"])
+    detach_pytest_handlers()
+    logging.getLogger("django.db.backends").info("(0.001) SELECT 1")
+    logging.getLogger("django.request").warning("Not Found: /favicon.ico")
+    lines = read_lines(log_dir / "alonechat.log")
+    assert len(lines) == 1
+    assert lines[0].endswith("| Not Found: /favicon.ico")
