@@ -58,3 +58,19 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "disabled vs stdlib disabled",
     }
     assert "-- targets" in result.stdout
+
+
+def test_compare_times_this_checkout_against_a_revision() -> None:
+    """benchmarks.compare runs both revisions and prints a ratio per layout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.compare", "HEAD", "--rounds", "2", "--records", "200"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
+    assert set(rows) == {"text", "JSON"}
+    assert all(float(row[-1]) > 0 for row in rows.values())

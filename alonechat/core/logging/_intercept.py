@@ -99,12 +99,9 @@ class InterceptHandler(logging.Handler):
             if seen is not None and seen() is record:
                 return
             _last.record = weakref.ref(record)
-            name, args = record.name, record.args
+            name = record.name
             fields = _fields(record.__dict__) if len(record.__dict__) > len(_PLAIN_RECORD) else None
-            if name.startswith("uvicorn"):
-                fields = fields or {}
-                args = _structured(name, args, fields)
-            message = render_message(record.msg, args)
+            message, fields = _content(name, record.msg, record.args, fields)
             if record.stack_info:
                 message = f"{message}\n{record.stack_info}"
             exception = record.exc_info if record.exc_info and record.exc_info[0] else None
@@ -146,28 +143,16 @@ class InterceptHandler(logging.Handler):
                 frame, steps = outer, 2
             else:
                 frame, steps = _find_caller(sys._getframe(1), stacklevel)
-            fields = _fields(extra) if extra else None
-            if name.startswith("uvicorn"):
-                fields = fields or {}
-                args = _structured(name, args, fields)
-            message = render_message(msg, args)
+            message, fields = _content(name, msg, args, _fields(extra) if extra else None)
             if stack_info:
                 stack = "".join(traceback.format_stack(frame)).rstrip("\n")
                 message = f"{message}\nStack (most recent call last):\n{stack}"
             exception = _exception(exc_info) if exc_info else None
             level = loguru_level(levelno, logging.getLevelName(levelno))
-            if self.deferred is not None:
-                caller = Caller.of_frame(frame)
-                self._write_for(caller, name, level, message, exception, fields)
-                return
-            # as _write_at, inlined: the caller is steps + 1 frames above this one
-            if exception is None:
-                target = _LOGGERS.at(name, steps + 1)
+            if self.deferred is None:  # the caller: steps above Logger._log, which called this
+                _write_at(steps + 1, name, level, message, exception, fields)
             else:
-                target = _LOGGERS.named(name).opt(depth=steps + 1, exception=exception)
-            if fields:
-                target = target.bind(**fields)
-            target.log(level, message)
+                self._write_for(Caller.of_frame(frame), name, level, message, exception, fields)
         except Exception:
             self._report(name, levelno, msg, args)
 
@@ -230,6 +215,17 @@ def _write_as(
     if fields:
         target = target.bind(**fields)
     target.log(level, message)
+
+
+def _content(
+    name: str, msg: object, args: Any, fields: dict[str, object] | None
+) -> tuple[str, dict[str, object] | None]:
+    """The message of a record of logger ``name`` and its fields (uvicorn's access args
+    become fields too, and its request paths lose their query strings)."""
+    if name.startswith("uvicorn"):
+        fields = fields or {}
+        args = _structured(name, args, fields)
+    return render_message(msg, args), fields
 
 
 def _fields(attributes: Mapping[Any, object]) -> dict[str, object]:
