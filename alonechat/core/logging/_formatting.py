@@ -463,16 +463,20 @@ def json_line(
     record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
 ) -> str:
     """One flat JSON object for a loguru record; odd values never break it."""
-    name = record["name"]
+    name, message = record["name"], record["message"]
+    if len(message) > max_message:
+        message = cut(message, max_message)
     head = (
         f'{{"time":"{isoformat(record["time"])}","level":{_string(record["level"].name)},'
         f'"logger":{"null" if name is None else _string(name)},'
-        f'"message":{_string(cut(record["message"], max_message))},'
+        f'"message":{_string(message)},'
         f'"module":{_string(record["module"])},'
         f'"function":{_string(record["function"])},"line":{int(record["line"])},'
         f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
         f'"thread":{_string(str(record["thread"].name))}'
     )
+    if not record["extra"] and record["exception"] is None:  # most records: nothing to add
+        return head + "}"
     data = _extra(record, _JSON_RESERVED, max_message)
     error = _error(record, redactor)
     if error is not None:

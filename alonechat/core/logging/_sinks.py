@@ -140,10 +140,13 @@ class RotatingFile:
         assert self._fd is not None
         if self._torn:  # a record was cut short (full disk): end its line first
             data = b"\n" + data
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
-            self._torn = bool(view)  # stays True if the next write fails
+        written = os.write(self._fd, data)  # the usual case: all of it at once
+        if written < len(data):
+            self._torn = True  # until the rest is written (it stays so if a write fails)
+            view = memoryview(data)[written:]
+            while view:
+                view = view[os.write(self._fd, view) :]
+        self._torn = False
 
     def _open(self) -> None:
         try:
