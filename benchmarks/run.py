@@ -177,8 +177,10 @@ def facade_intercept(directory: Path) -> Iterator[Emit]:
             date_format=DATE_FORMAT,
         )
     )
-    stdlib = logging.getLogger("bench.intercepted")  # made by logging: a plain Logger
-    stdlib.handlers, stdlib.propagate = [], True
+    # a library's logger made before alonechat was imported: a plain logging.Logger, whose
+    # records take stdlib's route (a LogRecord is made)
+    stdlib = logging.Logger("bench.intercepted")
+    stdlib.parent = logging.getLogger()
     yield _loop(stdlib.info, MESSAGE, *ARGS)
     reset_logging()
 

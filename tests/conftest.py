@@ -96,15 +96,14 @@ def _add_root_handler(request: pytest.FixtureRequest, handler: logging.Handler) 
 
 
 @pytest.fixture(params=["fast", "stdlib"])
-def route(request: pytest.FixtureRequest, log_dir: Path) -> Callable[..., LogConfig]:
+def route(
+    request: pytest.FixtureRequest, configure: Callable[..., LogConfig]
+) -> Callable[..., LogConfig]:
     """``configure``, for each route a record can take to the sinks: ``fast`` (alonechat's
     handler alone on the chain) and ``stdlib`` (a second root handler: a LogRecord is made)."""
 
     def _configure(**fields: Any) -> LogConfig:
-        fields.setdefault("log_dir", log_dir)
-        fields.setdefault("console_output", False)
-        config = configure_logging(LogConfig(**fields))
-        detach_pytest_handlers()
+        config = configure(**fields)
         if request.param == "stdlib":
             _add_root_handler(request, logging.NullHandler())
         return config

@@ -16,6 +16,7 @@ through one :class:`InterceptHandler` on the root logger.
 from __future__ import annotations
 
 from ._config import (
+    QUIET_LIBRARIES,
     LogConfig,
     create_development_config,
     create_production_config,
@@ -44,6 +45,7 @@ __all__ = [
     "DETAILED_FORMAT",
     "ERROR",
     "INFO",
+    "QUIET_LIBRARIES",
     "SIMPLE_FORMAT",
     "WARNING",
     "InterceptHandler",

@@ -1,14 +1,65 @@
-"""Where a record was logged, captured at the call and applied to the loguru record later."""
+"""Where a record was logged: finding the caller on the stack as stdlib does, and capturing
+it at the call to apply to the loguru record later."""
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
+
+_LOGGING_FILE = logging.Logger.findCaller.__code__.co_filename
+# Frames above InterceptHandler.emit searched for the code that logged a record.
+_NEAREST, _SEARCH = 6, 16
+
+
+def _is_internal(filename: str) -> bool:
+    """stdlib's rule for the frames ``findCaller`` skips: logging's own and importlib's."""
+    return filename == _LOGGING_FILE or ("importlib" in filename and "_bootstrap" in filename)
+
+
+def find_caller(start: FrameType, stacklevel: int) -> tuple[FrameType, int]:
+    """The frame stdlib's ``Logger.findCaller`` (3.11+) reports when called from ``start``
+    with ``stacklevel`` (>= 1), and how many frames above ``start`` it is."""
+    if stacklevel == 1:  # the usual case: a level method of logging's, called by your code
+        method = start.f_back
+        if method is not None and method.f_code.co_filename == _LOGGING_FILE:
+            caller = method.f_back
+            if caller is not None and not _is_internal(caller.f_code.co_filename):
+                return caller, 2
+    frame, steps = start, 0
+    while stacklevel > 0:
+        outer = frame.f_back
+        if outer is None:  # as stdlib: the outermost frame
+            break
+        frame, steps = outer, steps + 1
+        if not _is_internal(frame.f_code.co_filename):
+            stacklevel -= 1
+    return frame, steps
+
+
+def depth_of(record: logging.LogRecord) -> int | None:
+    """How many frames above the caller of this function (``InterceptHandler.emit``) the
+    code that logged ``record`` runs, if it is on this stack (it is not when the record
+    comes from a queue).
+
+    The search starts where stdlib's route puts that code at the nearest (Handler.handle,
+    Logger.callHandlers, Logger.handle, Logger._log and a level method stand between), and
+    reads frames with ``sys._getframe``: a frame looked at becomes an object that its
+    function then pays for on return (CPython 3.11+), so as few as possible are read.
+    """
+    for depth in range(_NEAREST, _SEARCH):
+        try:
+            frame = sys._getframe(depth + 1)  # + 1: this function's own frame
+        except ValueError:  # the stack is not that deep
+            return None
+        if frame.f_lineno == record.lineno and frame.f_code.co_filename == record.pathname:
+            return depth
+    return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
-from ._levels import parse_level
+from ._levels import level_no, parse_level
 from ._redact import DEFAULT_KEYS
 from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, app_name, parse_address
 
@@ -198,8 +198,7 @@ def _strings(value: object, field: str) -> tuple[str, ...]:
 def _components(value: object) -> dict[str, str | int]:
     if not isinstance(value, Mapping):
         raise ValueError(
-            f"LogConfig.component_levels: must be a mapping of logger-name prefix to level, "
-            f"got {value!r}"
+            f"LogConfig.component_levels: must be a mapping of logger name to level, got {value!r}"
         )
     result: dict[str, str | int] = {}
     for name, level in value.items():
@@ -232,11 +231,16 @@ QUIET_LIBRARIES: dict[str, str | int] = dict.fromkeys(
 
 
 def _preset(settings: dict[str, Any], overrides: dict[str, Any]) -> LogConfig:
-    """A preset's settings with ``overrides``; ``component_levels`` add to QUIET_LIBRARIES."""
-    levels = overrides.get("component_levels", {})
+    """A preset's settings with ``overrides``; ``component_levels`` add to QUIET_LIBRARIES,
+    whose levels are raised to ``level`` when it is higher (they quiet, never make louder)."""
+    merged = {**settings, **overrides}
+    levels = merged.get("component_levels", {})
     if isinstance(levels, Mapping):
-        overrides = {**overrides, "component_levels": {**QUIET_LIBRARIES, **levels}}
-    return LogConfig(**{**settings, **overrides})
+        floor = level_no(parse_level(merged["level"], "LogConfig.level"))
+        quiet = {name: max(level_no(parse_level(level, name)), floor)
+                 for name, level in QUIET_LIBRARIES.items()}  # fmt: skip
+        merged["component_levels"] = {**quiet, **levels}
+    return LogConfig(**merged)
 
 
 def create_development_config(**overrides: Any) -> LogConfig:

@@ -16,12 +16,11 @@ import traceback
 import weakref
 from collections.abc import Mapping
 from functools import partial
-from types import FrameType
 from typing import Any
 
 from loguru import logger as _loguru
 
-from ._caller import Caller
+from ._caller import Caller, depth_of, find_caller
 from ._deferred import Deferred, snapshot
 from ._formatting import render_message
 from ._levels import loguru_level
@@ -40,9 +39,6 @@ FROM_STDLIB = "_alonechat_stdlib"
 _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
     "uvicorn.access": ("client_addr", "method", "path", "http_version", "status_code"),
 }
-_LOGGING_FILE = logging.Logger.findCaller.__code__.co_filename
-# Frames emit() searches for the caller of a record handled synchronously.
-_SEARCH = 16
 # The record each thread handed to loguru last: a record that passes two InterceptHandlers
 # (root's and a child logger's) is written once.
 _last = threading.local()
@@ -99,17 +95,19 @@ class InterceptHandler(logging.Handler):
             if seen is not None and seen() is record:
                 return
             _last.record = weakref.ref(record)
-            name = record.name
-            fields = _fields(record.__dict__) if len(record.__dict__) > len(_PLAIN_RECORD) else None
+            name, attributes = record.name, record.__dict__
+            fields = None
+            if len(attributes) > len(_PLAIN_RECORD) and attributes.keys() - _NOT_FIELDS:
+                fields = _fields(attributes)  # extra fields (not what a Formatter added)
             message, fields = _content(name, record.msg, record.args, fields)
             if record.stack_info:
                 message = f"{message}\n{record.stack_info}"
             exception = record.exc_info if record.exc_info and record.exc_info[0] else None
             level = loguru_level(record.levelno, record.levelname)
             if self.deferred is None:
-                depth = _depth_of(record)
+                depth = depth_of(record)
                 if depth is not None:  # the caller is on this stack: loguru finds it there
-                    _write_at(depth, name, level, message, exception, fields)
+                    _write(depth, name, level, message, exception, fields)
                     return
             self._write_for(Caller.of_record(record), name, level, message, exception, fields)
         except Exception:
@@ -130,19 +128,7 @@ class InterceptHandler(logging.Handler):
         without making it; the caller is found as stdlib's ``findCaller`` finds it, counting
         ``stacklevel`` from the frame that called this method. Never raises."""
         try:
-            # the usual case first: Logger.info (or another level method) called by code
-            # outside logging; else stdlib's walk
-            frame = sys._getframe(2)
-            outer = frame.f_back
-            if (
-                stacklevel == 1
-                and outer is not None
-                and frame.f_code.co_filename == _LOGGING_FILE
-                and not _is_internal(outer.f_code.co_filename)
-            ):
-                frame, steps = outer, 2
-            else:
-                frame, steps = _find_caller(sys._getframe(1), stacklevel)
+            frame, steps = find_caller(sys._getframe(1), stacklevel)  # from Logger._log
             message, fields = _content(name, msg, args, _fields(extra) if extra else None)
             if stack_info:
                 stack = "".join(traceback.format_stack(frame)).rstrip("\n")
@@ -150,7 +136,7 @@ class InterceptHandler(logging.Handler):
             exception = _exception(exc_info) if exc_info else None
             level = loguru_level(levelno, logging.getLevelName(levelno))
             if self.deferred is None:  # the caller: steps above Logger._log, which called this
-                _write_at(steps + 1, name, level, message, exception, fields)
+                _write(steps + 1, name, level, message, exception, fields)
             else:
                 self._write_for(Caller.of_frame(frame), name, level, message, exception, fields)
         except Exception:
@@ -179,39 +165,27 @@ class InterceptHandler(logging.Handler):
         """Write a record as logged by ``caller``, on the writer thread when there is one."""
         deferred = self.deferred
         if deferred is None:
-            _write_as(caller, name, level, message, exception, fields)
+            _write(caller, name, level, message, exception, fields)
         else:
-            deferred.put(_write_as, caller, name, level, message, exception, snapshot(fields))
+            deferred.put(_write, caller, name, level, message, exception, snapshot(fields))
 
 
-def _write_at(
-    depth: int,
+def _write(
+    where: int | Caller,
     name: str,
     level: str | int,
     message: str,
     exception: Any,
     fields: dict[str, object] | None,
 ) -> None:
-    """Write a record logged by the code ``depth`` frames above the caller of this function."""
-    if exception is None:
-        target = _LOGGERS.at(name, depth + 1)
+    """Write a record logged by ``where``: the code that many frames above the caller of
+    this function, or a Caller that is no longer on this stack (a queue, a writer thread)."""
+    if isinstance(where, Caller):
+        target = _LOGGERS.named(name).patch(where.apply).opt(exception=exception)
+    elif exception is None:
+        target = _LOGGERS.at(name, where + 1)
     else:
-        target = _LOGGERS.named(name).opt(depth=depth + 1, exception=exception)
-    if fields:
-        target = target.bind(**fields)
-    target.log(level, message)
-
-
-def _write_as(
-    caller: Caller,
-    name: str,
-    level: str | int,
-    message: str,
-    exception: Any,
-    fields: dict[str, object] | None,
-) -> None:
-    """Write a record as logged by ``caller`` (which is not on this stack)."""
-    target = _LOGGERS.named(name).patch(caller.apply).opt(exception=exception)
+        target = _LOGGERS.named(name).opt(depth=where + 1, exception=exception)
     if fields:
         target = target.bind(**fields)
     target.log(level, message)
@@ -244,38 +218,6 @@ def _exception(exc_info: Any) -> Any:
     return exc_info if exc_info[0] is not None else None
 
 
-def _is_internal(filename: str) -> bool:
-    """stdlib's rule for the frames ``findCaller`` skips: logging's own and importlib's."""
-    return filename == _LOGGING_FILE or ("importlib" in filename and "_bootstrap" in filename)
-
-
-def _find_caller(start: FrameType, stacklevel: int) -> tuple[FrameType, int]:
-    """The frame stdlib's ``findCaller`` (3.11+) reports when ``start`` calls it, and how
-    many frames above ``start`` it is (logging's and importlib's frames are skipped)."""
-    frame, steps = start, 0
-    while stacklevel > 0:
-        outer = frame.f_back
-        if outer is None:
-            break
-        frame, steps = outer, steps + 1
-        if not _is_internal(frame.f_code.co_filename):
-            stacklevel -= 1
-    return frame, steps
-
-
-def _depth_of(record: logging.LogRecord) -> int | None:
-    """How many frames above the caller of this function the code that logged ``record``
-    runs, if it is on this stack (it is not when the record comes from a queue)."""
-    frame: FrameType | None = sys._getframe(2)
-    for depth in range(_SEARCH):
-        if frame is None:
-            return None
-        if frame.f_lineno == record.lineno and frame.f_code.co_filename == record.pathname:
-            return depth + 1
-        frame = frame.f_back
-    return None
-
-
 def _structured(name: str, args: Any, fields: dict[str, object]) -> Any:
     """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields, and drop query
     strings from the request paths uvicorn logs; returns the args to format with."""
@@ -299,17 +241,14 @@ def sole_handler(logger: logging.Logger) -> InterceptHandler | None:
     found = None
     current: logging.Logger | None = logger
     while current is not None:
-        handlers = current.handlers
-        if handlers:
-            if found is not None or len(handlers) > 1:
+        for handler in current.handlers:  # iterated, as stdlib does: never raises
+            if found is not None or type(handler) is not InterceptHandler or handler.filters:
                 return None
-            found = handlers[0]
+            found = handler
         if not current.propagate:
             break
         current = current.parent
-    if type(found) is InterceptHandler and not found.filters:
-        return found
-    return None
+    return found
 
 
 class StdlibRouting:
@@ -364,6 +303,8 @@ class StdlibRouting:
         root = logging.getLogger()
         for intercept in [h for h in root.handlers if isinstance(h, InterceptHandler)]:
             root.removeHandler(intercept)
+        # what a dictConfig set on it (level, filters, name) goes with it
+        self.handler = InterceptHandler()
         if self._root_level is not None:
             root.setLevel(self._root_level)
             self._root_level = None

@@ -8,8 +8,6 @@ from typing import Any
 
 from ._intercept import RESERVED, sole_handler
 
-_RECORD_FACTORY = logging.getLogRecordFactory()
-
 
 class Logger(logging.Logger):
     """stdlib's ``logging.Logger``; records whose only handler is alonechat's skip a step.
@@ -18,9 +16,12 @@ class Logger(logging.Logger):
     ``disabled``, ``logging.disable``, ``LoggerAdapter``, pickling). One method differs in
     how, not in what: when a record would reach no handler but alonechat's
     :class:`InterceptHandler` (no other handler up the chain, no filter on the logger or
-    that handler, the default LogRecord factory, no ``extra`` key stdlib refuses), ``_log``
-    hands the call to that handler directly instead of building a ``LogRecord`` only that
-    handler would read. The sinks get the same record either way.
+    that handler), ``_log`` hands the call to that handler directly instead of building a
+    ``LogRecord`` only that handler would read. The sinks get the same record either way.
+    stdlib's route is taken whenever the difference could show: a LogRecord factory set
+    with ``logging.setLogRecordFactory``, an ``extra`` key stdlib refuses (its KeyError), a
+    ``stacklevel`` below 1, ``logging._srcfile`` set to None (no caller lookup), and
+    subclasses of this class (which may override ``makeRecord``, ``findCaller``, ...).
     """
 
     def _log(
@@ -33,15 +34,18 @@ class Logger(logging.Logger):
         stack_info: bool = False,
         stacklevel: int = 1,
     ) -> None:
-        handler = sole_handler(self)
+        handler = sole_handler(self) if type(self) is Logger else None
         if (
             handler is None
             or level < handler.level
+            or stacklevel < 1
             or (extra is not None and not RESERVED.isdisjoint(extra))
-            or logging.getLogRecordFactory() is not _RECORD_FACTORY
+            or logging.getLogRecordFactory() is not logging.LogRecord
+            or logging._srcfile is None
         ):
             # stdlib's route; one more stack level for this frame, which findCaller counts
-            super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel + 1)
+            more = 1 if stacklevel >= 1 else 0
+            super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel + more)
         else:
             handler.emit_call(self.name, level, msg, args, exc_info, extra, stack_info, stacklevel)
 

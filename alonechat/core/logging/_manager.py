@@ -314,8 +314,20 @@ class LoggingManager:
 
 def _enabled(record: Any) -> bool:
     """Whether a record logged with loguru directly (not through a stdlib logger) passes
-    the level of the stdlib logger named after its module, as a stdlib record would."""
-    return logging.getLogger(record["name"] or None).isEnabledFor(record["level"].no)
+    the level a stdlib record of the logger named after its module would need: that of the
+    nearest existing logger up the dotted name, else the root logger's; ``logging.disable``
+    applies. No logger is created (and none's ``disabled`` flag applies)."""
+    levelno: int = record["level"].no
+    manager = logging.Logger.manager
+    if levelno <= manager.disable:
+        return False
+    name, loggers = record["name"] or "", manager.loggerDict
+    while name:
+        found = loggers.get(name)
+        if isinstance(found, logging.Logger):
+            return levelno >= found.getEffectiveLevel()
+        name = name.rpartition(".")[0]
+    return levelno >= logging.getLogger().getEffectiveLevel()
 
 
 def _redact(redactor: Redactor, record: Any) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from alonechat.core.logging import (
     DETAILED_FORMAT,
+    QUIET_LIBRARIES,
     SIMPLE_FORMAT,
     LogConfig,
     auto_configure,
@@ -151,6 +152,22 @@ def test_presets_take_overrides_and_validate_them() -> None:
     assert (config.level, config.backup_count, config.max_bytes) == ("WARNING", 2, 50 * MB)
     with pytest.raises(ValueError, match="LogConfig.backup_count"):
         create_development_config(backup_count=-3)
+
+
+def test_presets_quiet_chatty_libraries_and_merge_overrides() -> None:
+    """The presets put QUIET_LIBRARIES at WARNING, or at ``level`` when that is higher (they
+    never make a library louder); component_levels are merged over the table."""
+    assert create_development_config().component_levels == dict.fromkeys(QUIET_LIBRARIES, "WARNING")
+    config = create_development_config(component_levels={"asyncio": "DEBUG", "app": "INFO"})
+    assert (config.component_levels["asyncio"], config.component_levels["app"]) == (
+        "DEBUG",
+        "INFO",
+    )
+    assert config.component_levels["urllib3"] == "WARNING"
+    assert set(create_production_config(level="ERROR").component_levels.values()) == {"ERROR"}
+    assert LogConfig().component_levels == {}  # LogConfig itself adds nothing
+    with pytest.raises(ValueError, match="LogConfig.level: invalid level 'LOUD'"):
+        create_testing_config(level="LOUD")
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from alonechat.core.logging import InterceptHandler, LogConfig, reset_logging, uvicorn_log_config
+from alonechat.core.logging import (
+    InterceptHandler,
+    LogConfig,
+    configure_logging,
+    reset_logging,
+    uvicorn_log_config,
+)
 from tests.conftest import detach_pytest_handlers
 from tests.helpers import REPO, read_json, read_lines, readme_blocks
 
@@ -381,3 +387,34 @@ def test_the_readme_dict_config_sample(log_dir: Path) -> None:
     lines = read_lines(log_dir / "alonechat.log")
     assert len(lines) == 1
     assert lines[0].endswith("| Not Found: /favicon.ico")
+
+
+def test_what_a_dict_config_set_on_the_handler_ends_with_reset(log_dir: Path) -> None:
+    """A level or filter that a dictConfig put on alonechat's handler does not outlive
+    reset_logging: the next configuration starts with a fresh handler."""
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "handlers": {
+                "alonechat": {
+                    "()": "alonechat.core.logging.configured_handler",
+                    "env": "testing",
+                    "console_output": False,
+                    "file_output": True,
+                    "log_dir": str(log_dir),
+                    "level": "ERROR",
+                }
+            },
+            "root": {"handlers": ["alonechat"], "level": "DEBUG"},
+        }
+    )
+    detach_pytest_handlers()
+    logging.getLogger("app").warning("below the handler's level")
+    reset_logging()
+    configure_logging(LogConfig(log_dir=log_dir, console_output=False, level="DEBUG"))
+    detach_pytest_handlers()
+    logging.getLogger("app").warning("written")
+    assert [line.rsplit(" | ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")] == [
+        "written"
+    ]

@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from alonechat.core.logging import LogConfig, Logger, LoggingManager, get_logger, getLogger
+from alonechat.core.logging import (
+    InterceptHandler,
+    LogConfig,
+    Logger,
+    LoggingManager,
+    get_logger,
+    getLogger,
+)
 from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
@@ -551,3 +558,100 @@ def test_a_library_logger_with_a_null_handler_still_reaches_the_sinks(
     library.addHandler(logging.NullHandler())
     library.warning("from a library")
     assert [r["message"] for r in records(log_dir)] == ["from a library"]
+
+
+# --- the fast path is taken exactly when it cannot change the result -----------------------
+
+
+def _fail_if_a_log_record_reaches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def emit(self: object, record: logging.LogRecord) -> None:
+        pytest.fail(f"stdlib's route was taken for {record.getMessage()!r}")
+
+    monkeypatch.setattr(InterceptHandler, "emit", emit)
+
+
+def test_alonechats_handler_alone_takes_the_fast_path(
+    configure: Configure, log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing but alonechat's handler on the chain no LogRecord is made, even through
+    a LoggerAdapter or with stacklevel, extra and exc_info."""
+    configure(json_output=True)
+    _fail_if_a_log_record_reaches_it(monkeypatch)
+    logger = get_logger("fast")
+    logger.info("direct")
+    logging.LoggerAdapter(logger, {"k": 1}).warning("adapted")
+    logger.error("deeper", stacklevel=2, extra={"k": 2}, exc_info=ValueError("x"))
+    assert [r["message"] for r in records(log_dir)] == ["direct", "adapted", "deeper"]
+
+
+def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Path) -> None:
+    """A record factory, a subclass's makeRecord, stacklevel 0 and logging._srcfile = None
+    give what stdlib gives."""
+    configure(json_output=True)
+    factory = logging.getLogRecordFactory()
+
+    def tagged(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        record.request_id = "from-factory"
+        return record
+
+    logging.setLogRecordFactory(tagged)
+    try:
+        get_logger("route.factory").info("factory")
+    finally:
+        logging.setLogRecordFactory(factory)
+
+    class Tenant(Logger):
+        def makeRecord(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = super().makeRecord(*args, **kwargs)
+            record.tenant = "t-1"
+            return record
+
+    tenant = Tenant("route.subclass")
+    tenant.parent = logging.getLogger()
+    tenant.info("subclass")
+    get_logger("route.zero").info("stacklevel 0", stacklevel=0)
+    srcfile, logging._srcfile = logging._srcfile, None  # type: ignore[attr-defined]
+    try:
+        get_logger("route.nocaller").info("no caller lookup")
+    finally:
+        logging._srcfile = srcfile  # type: ignore[attr-defined]
+    factory_record, subclass, zero, nocaller = records(log_dir)
+    assert factory_record["request_id"] == "from-factory"
+    assert subclass["tenant"] == "t-1"
+    assert zero["function"] == "findCaller"  # stdlib's answer to stacklevel=0
+    assert (nocaller["function"], nocaller["line"]) == ("(unknown function)", 0)
+
+
+def test_handlers_added_and_removed_while_threads_log(configure: Configure, log_dir: Path) -> None:
+    """Changing the root logger's handlers while other threads log never raises into them;
+    every record reaches the sinks once."""
+    configure(json_output=True)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def churn() -> None:
+        root, extra = logging.getLogger(), logging.NullHandler()
+        while not stop.is_set():
+            root.addHandler(extra)
+            root.removeHandler(extra)
+
+    def log(worker: int) -> None:
+        try:
+            for number in range(2_000):
+                get_logger("churn").info("%d-%d", worker, number)
+        except BaseException as exc:  # any exception is the failure
+            errors.append(exc)
+
+    churner = threading.Thread(target=churn)
+    churner.start()
+    workers = [threading.Thread(target=log, args=(n,)) for n in range(4)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    stop.set()
+    churner.join()
+    assert errors == []
+    messages = [r["message"] for r in records(log_dir)]
+    assert sorted(messages) == sorted(f"{w}-{n}" for w in range(4) for n in range(2_000))

@@ -292,6 +292,31 @@ def test_component_levels_apply_to_stdlib_and_raw_loguru(
     ]
 
 
+def test_raw_loguru_records_follow_stdlib_levels_without_making_loggers(
+    configure: Configure, log_dir: Path
+) -> None:
+    """A record logged with loguru directly passes the level of the nearest stdlib logger
+    up its module's name (logging.disable too); no logger is created for it, and a logger's
+    ``disabled`` flag (dictConfig's) does not drop it."""
+    configure(level="INFO", format_string="%(name)s %(message)s")
+    logging.getLogger("quiet.pkg").setLevel(logging.ERROR)
+    logging.getLogger("quiet.pkg").disabled = True
+    named = {
+        name: loguru_logger.patch(lambda r, n=name: r.update(name=n))
+        for name in ("quiet.pkg.mod", "other.mod")
+    }
+    named["quiet.pkg.mod"].warning("below quiet.pkg's level")
+    named["quiet.pkg.mod"].error("at it")
+    named["other.mod"].debug("below the root's level")
+    named["other.mod"].info("at it")
+    logging.disable(logging.CRITICAL)
+    named["other.mod"].critical("disabled")
+    logging.disable(logging.NOTSET)
+    assert read_lines(log_dir / "alonechat.log") == ["quiet.pkg.mod at it", "other.mod at it"]
+    assert "quiet.pkg.mod" not in logging.Logger.manager.loggerDict
+    assert "other.mod" not in logging.Logger.manager.loggerDict
+
+
 def test_unwritable_directory_warns_and_keeps_the_console(
     configure: Configure, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
