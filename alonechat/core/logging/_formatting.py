@@ -471,9 +471,9 @@ def json_line(
         f'"logger":{"null" if name is None else _string(name)},'
         f'"message":{_string(message)},'
         f'"module":{_string(record["module"])},'
-        f'"function":{_string(record["function"])},"line":{int(record["line"])},'
-        f'"file":{_string(record["file"].path)},"process":{int(record["process"].id)},'
-        f'"thread":{_string(str(record["thread"].name))}'
+        f'"function":{_string(record["function"])},"line":{record["line"]:d},'
+        f'"file":{_string(record["file"].path)},"process":{record["process"].id:d},'
+        f'"thread":{_string(record["thread"].name)}'
     )
     if not record["extra"] and record["exception"] is None:  # most records: nothing to add
         return head + "}"
