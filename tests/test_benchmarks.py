@@ -32,6 +32,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "alonechat debug() at INFO",
         "alonechat InterceptHandler",
         "alonechat + a user's FileHandler",
+        "stdlib FileHandler, then alonechat",
         "alonechat enqueue=True (caller)",
         "alonechat JSON to stdout",
         "alonechat syslog, UDP (caller)",
@@ -54,7 +55,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "text vs loguru with rotation",
         "stdout JSON vs loguru serialize",
         "syslog caller vs JSON file",
-        "user handler + sinks vs stdlib + text",
+        "user handler + sinks vs the two apart",
         "disabled vs stdlib disabled",
     }
     assert "-- targets" in result.stdout

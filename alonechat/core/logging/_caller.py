@@ -13,8 +13,11 @@ from types import FrameType
 from typing import Any
 
 _LOGGING_FILE = logging.Logger.findCaller.__code__.co_filename
-# Frames above InterceptHandler.emit searched for the code that logged a record.
-_NEAREST, _SEARCH = 6, 16
+# Where above InterceptHandler.emit the code that logged a record is searched, in order:
+# Handler.handle, Logger.callHandlers, Logger.handle, Logger._log, alonechat's Logger._log
+# and a level method stand between (7); without alonechat's Logger._log (a plain logger), 6;
+# LoggerAdapter and stacklevel put it further up.
+_SEARCH: tuple[int, ...] = (7, 6, *range(8, 16))
 
 
 def _is_internal(filename: str) -> bool:
@@ -47,12 +50,11 @@ def depth_of(record: logging.LogRecord) -> int | None:
     code that logged ``record`` runs, if it is on this stack (it is not when the record
     comes from a queue).
 
-    The search starts where stdlib's route puts that code at the nearest (Handler.handle,
-    Logger.callHandlers, Logger.handle, Logger._log and a level method stand between), and
+    The search starts where stdlib's route usually puts that code (see ``_SEARCH``) and
     reads frames with ``sys._getframe``: a frame looked at becomes an object that its
     function then pays for on return (CPython 3.11+), so as few as possible are read.
     """
-    for depth in range(_NEAREST, _SEARCH):
+    for depth in _SEARCH:
         try:
             frame = sys._getframe(depth + 1)  # + 1: this function's own frame
         except ValueError:  # the stack is not that deep

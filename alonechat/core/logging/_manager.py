@@ -424,7 +424,9 @@ def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHan
 
     The other keys of the handler's entry are ``auto_configure`` keyword arguments. The
     handler is the one ``configure_logging`` puts on the root logger, so naming it there
-    keeps one; the ``level`` and ``loggers`` of the dict are applied after this and win.
+    keeps one; the ``level`` and ``loggers`` of the dict are applied after this and win. Keep
+    ``"disable_existing_loggers": False``: with True, dictConfig disables every logger that
+    exists when it runs, those alonechat just set levels on included.
 
     Raises:
         ValueError: as :func:`auto_configure` (dictConfig reports it naming the handler).

@@ -59,7 +59,12 @@ def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[loggi
 
 @contextmanager
 def capture_logs(level: str | int = 0) -> Iterator[list[dict[str, Any]]]:
-    """Collect the records written inside the block as dicts (the JSON layout's keys)."""
+    """Collect the records written inside the block as dicts (the JSON layout's keys).
+
+    stdlib loggers' records (``get_logger``'s included) reach loguru once the system is
+    configured (``configure_logging``, ``auto_configure``); records logged with loguru
+    directly are collected either way.
+    """
     records: list[dict[str, Any]] = []
 
     def sink(message: Message) -> None:
