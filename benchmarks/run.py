@@ -71,10 +71,11 @@ def _clean() -> None:
 
 
 def _stdlib_logger(name: str, handler: logging.Handler, level: int = logging.INFO) -> Any:
+    """stdlib's own logging.Logger (not the subclass that importing alonechat makes
+    logging.getLogger return), writing to ``handler`` only."""
     handler.setFormatter(logging.Formatter(STDLIB_FORMAT, DATE_FORMAT))
-    stdlib = logging.getLogger(name)
-    stdlib.handlers, stdlib.propagate = [handler], False
-    stdlib.setLevel(level)
+    stdlib = logging.Logger(name, level)
+    stdlib.addHandler(handler)
     return stdlib
 
 
@@ -223,9 +224,8 @@ class _RecipeHandler(logging.Handler):
 def loguru_recipe(directory: Path) -> Iterator[Emit]:
     _clean()
     loguru_logger.add(directory / "recipe.log", format=LOGURU_FORMAT, level="INFO")
-    stdlib = logging.getLogger("bench.recipe")
-    stdlib.handlers, stdlib.propagate = [_RecipeHandler()], False
-    stdlib.setLevel(logging.INFO)
+    stdlib = logging.Logger("bench.recipe", logging.INFO)  # stdlib's own class
+    stdlib.addHandler(_RecipeHandler())
     yield _loop(stdlib.info, MESSAGE, *ARGS)
     loguru_logger.remove()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import traceback
 import weakref
 from collections.abc import Mapping
 from functools import partial
@@ -20,7 +19,7 @@ from typing import Any
 
 from loguru import logger as _loguru
 
-from ._caller import Caller, depth_of, find_caller
+from ._caller import Caller, depth_of, find_caller, stack_text
 from ._deferred import Deferred, snapshot
 from ._formatting import render_message
 from ._levels import loguru_level
@@ -131,8 +130,7 @@ class InterceptHandler(logging.Handler):
             frame, steps = find_caller(sys._getframe(1), stacklevel)  # from Logger._log
             message, fields = _content(name, msg, args, _fields(extra) if extra else None)
             if stack_info:
-                stack = "".join(traceback.format_stack(frame)).rstrip("\n")
-                message = f"{message}\nStack (most recent call last):\n{stack}"
+                message = f"{message}\n{stack_text(frame)}"
             exception = _exception(exc_info) if exc_info else None
             level = loguru_level(levelno, logging.getLevelName(levelno))
             if self.deferred is None:  # the caller: steps above Logger._log, which called this

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._caller import SKIPPED, find_caller, stack_text
 from ._intercept import RESERVED, sole_handler
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+
+
+def _level_method(name: str, level: int) -> Callable[..., None]:
+    """stdlib's ``Logger.<name>``, with ``isEnabledFor``'s cache read in place: a call below
+    the level costs one attribute and one dictionary lookup."""
+
+    def method(self: Logger, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.disabled:
+            enabled = self._cache.get(level)
+            if enabled or (enabled is None and self.isEnabledFor(level)):
+                self._log(level, msg, args, **kwargs)
+
+    method.__name__, method.__qualname__ = name, f"Logger.{name}"
+    method.__doc__ = f"Log ``msg % args`` at {logging.getLevelName(level)}, as stdlib does."
+    return method
 
 
 class Logger(logging.Logger):
@@ -22,7 +40,18 @@ class Logger(logging.Logger):
     with ``logging.setLogRecordFactory``, an ``extra`` key stdlib refuses (its KeyError), a
     ``stacklevel`` below 1, ``logging._srcfile`` set to None (no caller lookup), and
     subclasses of this class (which may override ``makeRecord``, ``findCaller``, ...).
+
+    The level methods read ``isEnabledFor``'s cache in place, and ``findCaller`` skips this
+    module's frames as stdlib's skips logging's (with CPython 3.11's ``stacklevel`` rule).
     """
+
+    _cache: dict[int, bool]  # stdlib's, filled by isEnabledFor
+
+    debug = _level_method("debug", DEBUG)
+    info = _level_method("info", INFO)
+    warning = _level_method("warning", WARNING)
+    error = _level_method("error", ERROR)
+    critical = _level_method("critical", CRITICAL)
 
     def _log(
         self,
@@ -43,17 +72,29 @@ class Logger(logging.Logger):
             or logging.getLogRecordFactory() is not logging.LogRecord
             or logging._srcfile is None
         ):
-            # stdlib's route; one more stack level for this frame, which findCaller counts
-            more = 1 if stacklevel >= 1 else 0
-            super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel + more)
+            super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel)
         else:
             handler.emit_call(self.name, level, msg, args, exc_info, extra, stack_info, stacklevel)
+
+    def findCaller(
+        self, stack_info: bool = False, stacklevel: int = 1
+    ) -> tuple[str, int, str, str | None]:
+        """stdlib's ``findCaller``: logging's frames (and this module's) skipped, then
+        ``stacklevel`` frames counted, as CPython 3.11 counts them on every version."""
+        if stacklevel < 1:
+            return super().findCaller(stack_info, stacklevel)
+        frame, _ = find_caller(sys._getframe(0), stacklevel)
+        code = frame.f_code
+        stack = stack_text(frame) if stack_info else None
+        return code.co_filename, frame.f_lineno, code.co_name, stack
 
     # typeshed says Self; stdlib returns whatever the manager holds under that name
     def getChild(self, suffix: str) -> logging.Logger:  # type: ignore[override]
         """The logger named ``<name>.<suffix>``, as :func:`get_logger` returns it."""
         return _adopted(super().getChild(suffix))
 
+
+SKIPPED.add(Logger.findCaller.__code__.co_filename)  # this module's frames are not callers
 
 # Loggers made from now on (libraries' included) are made as alonechat's Logger, unless the
 # application chose a logger class of its own. A logger made before is adopted by get_logger.
