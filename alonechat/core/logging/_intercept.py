@@ -27,6 +27,7 @@ from ._redact import safe_path
 from ._report import warn
 
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
+_PLAIN = len(_PLAIN_RECORD)
 #: ``extra`` keys stdlib refuses (``makeRecord`` raises KeyError): LogRecord's attributes.
 RESERVED = frozenset(_PLAIN_RECORD) | {"message", "asctime"}
 # Attributes that are not user fields. uvicorn's ANSI ``color_message`` duplicates the
@@ -88,6 +89,10 @@ class InterceptHandler(logging.Handler):
     #: Set by the manager when ``LogConfig.enqueue`` is on: records are written from there.
     deferred: Deferred | None = None
 
+    def createLock(self) -> None:
+        """No lock (as NullHandler): ``emit`` is thread-safe, loguru locks each sink."""
+        self.lock = None
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             seen = getattr(_last, "record", None)
@@ -96,8 +101,9 @@ class InterceptHandler(logging.Handler):
             _last.record = weakref.ref(record)
             name, attributes = record.name, record.__dict__
             fields = None
-            if len(attributes) > len(_PLAIN_RECORD) and attributes.keys() - _NOT_FIELDS:
-                fields = _fields(attributes)  # extra fields (not what a Formatter added)
+            added = len(attributes) - _PLAIN  # extra fields, or what a Formatter added
+            if added > ("message" in attributes) + ("asctime" in attributes):
+                fields = _fields(attributes)
             message, fields = _content(name, record.msg, record.args, fields)
             if record.stack_info:
                 message = f"{message}\n{record.stack_info}"

@@ -655,3 +655,24 @@ def test_handlers_added_and_removed_while_threads_log(configure: Configure, log_
     assert errors == []
     messages = [r["message"] for r in records(log_dir)]
     assert sorted(messages) == sorted(f"{w}-{n}" for w in range(4) for n in range(2_000))
+
+
+def test_levels_cached_before_a_change_do_not_outlive_it(
+    configure: Configure, log_dir: Path
+) -> None:
+    """The level methods read isEnabledFor's cache; disabling the logger, logging.disable
+    and setLevel after a record was written all apply to the next call."""
+    configure(level="INFO", json_output=True)
+    logger = get_logger("cached")
+    logger.info("cached as enabled")
+    logger.disabled = True
+    logger.info("disabled logger")
+    logger.disabled = False
+    logging.disable(logging.INFO)
+    logger.info("logging.disable")
+    logging.disable(logging.NOTSET)
+    logger.setLevel(logging.WARNING)
+    logger.info("below the new level")
+    logger.setLevel(logging.DEBUG)
+    logger.debug("now enabled")
+    assert [r["message"] for r in records(log_dir)] == ["cached as enabled", "now enabled"]
