@@ -33,7 +33,7 @@ from logging.handlers import SysLogHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._formatting import cut
+from ._formatting import cut, isoformat
 from ._report import warn
 
 #: Syslog facility names (``user``, ``daemon``, ``local0``..``local7``, ...) -> code.
@@ -274,7 +274,7 @@ class SyslogSink:
             t = record["time"]
             header = f"<{pri}>{_MONTHS[t.month]} {t.day:2d} {t:%H:%M:%S} {self._app}[{pid}]: "
         else:
-            header = f"<{pri}>1 {record['time'].isoformat()}{self._prefix}{pid} - - "
+            header = f"<{pri}>1 {isoformat(record['time'])}{self._prefix}{pid} - - "
         frame = (header + body).encode("utf-8", "backslashreplace")
         if len(frame) > self.max_bytes:
             fitted = fit(body, self.max_bytes - len(header.encode()))
