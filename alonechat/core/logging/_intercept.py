@@ -259,8 +259,9 @@ class StdlibRouting:
     """Puts one InterceptHandler on the root logger and sets stdlib logger levels, undoably.
 
     The console and file handlers that ``logging.basicConfig`` puts on the root logger
-    (exactly ``StreamHandler`` and ``FileHandler``) are taken off while the system is
-    configured, so that records are not printed twice; other handlers stay.
+    (exactly ``StreamHandler`` and ``FileHandler``, found there when alonechat's handler is
+    put on) are taken off while the system is configured, so that records are not printed
+    twice; other handlers stay, and so does any handler added after alonechat's.
 
     Levels: the root logger gets ``level``, each named logger its component level, each
     time ``install`` runs (the last call wins, as with ``dictConfig``). A logger named by an
@@ -287,11 +288,11 @@ class StdlibRouting:
         root = logging.getLogger()
         if self._root_level is None:
             self._root_level = root.level
-        for handler in root.handlers[:]:
-            if type(handler) in (logging.StreamHandler, logging.FileHandler):
-                root.removeHandler(handler)
-                self._taken.append(handler)
         if not any(isinstance(h, InterceptHandler) for h in root.handlers):
+            for handler in root.handlers[:]:  # basicConfig's, from before alonechat's handler
+                if type(handler) in (logging.StreamHandler, logging.FileHandler):
+                    root.removeHandler(handler)
+                    self._taken.append(handler)
             root.addHandler(self.handler)
         root.setLevel(level)
         self._restore_levels(keep=components)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 from loguru import logger as _loguru
 
@@ -19,13 +20,18 @@ LEVELS: dict[str, int] = {
 _ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
 #: The standard levels' names, by number.
 LEVEL_NAMES = {no: name for name, no in LEVELS.items()}
-ALLOWED = "DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL (or FATAL), any case, or an int >= 0"
+ALLOWED = (
+    "DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL (or FATAL), any case, a name registered "
+    "with logging.addLevelName, or an int >= 0"
+)
 
 
 def parse_level(value: object, field: str) -> str | int:
     """Normalise a level given as a name (any case, aliases allowed) or an int.
 
-    Returns the canonical name for the standard levels, else the int itself.
+    Returns the canonical name for the standard levels, else the int itself. A name
+    registered with ``logging.addLevelName`` (exact case, as stdlib's ``setLevel`` takes
+    it) gives its number.
 
     Raises:
         ValueError: naming ``field``, the bad value and the allowed values.
@@ -35,6 +41,9 @@ def parse_level(value: object, field: str) -> str | int:
         name = _ALIASES.get(name, name)
         if name in LEVELS:
             return name
+        registered = logging.getLevelName(value.strip())  # a number for a known name
+        if isinstance(registered, int):
+            return registered
     elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return LEVEL_NAMES.get(value, value)
     raise ValueError(f"{field}: invalid level {value!r}; allowed: {ALLOWED}")

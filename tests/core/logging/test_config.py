@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,15 @@ def test_auto_configure_uses_the_preset_directory(tmp_path: Path) -> None:
     assert config.max_bytes == 1000
     assert (tmp_path / "logs" / "prod" / "alonechat.log").exists()
     assert (tmp_path / "logs" / "prod" / "alonechat_errors.log").exists()
+
+
+def test_a_level_name_registered_with_stdlib_is_accepted() -> None:
+    """Names added with logging.addLevelName work as in stdlib's setLevel (exact case)."""
+    logging.addLevelName(5, "TRACE")
+    try:
+        assert LogConfig(level="TRACE").level == 5
+        assert LogConfig(component_levels={"x": "TRACE"}).component_levels == {"x": 5}
+    finally:
+        del logging._levelToName[5], logging._nameToLevel["TRACE"]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="LogConfig.level: invalid level 'TRACE'"):
+        LogConfig(level="TRACE")

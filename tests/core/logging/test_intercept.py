@@ -418,3 +418,23 @@ def test_what_a_dict_config_set_on_the_handler_ends_with_reset(log_dir: Path) ->
     assert [line.rsplit(" | ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")] == [
         "written"
     ]
+
+
+def test_handlers_added_after_alonechats_stay_through_reconfiguration(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A StreamHandler a user adds once alonechat's handler is on the root logger is theirs:
+    configuring again keeps it (only what was there before is taken for basicConfig's)."""
+    configure(json_output=True)
+    mine = logging.StreamHandler(sys.stderr)
+    mine.setFormatter(logging.Formatter("mine: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(mine)
+    try:
+        configure(json_output=True, level="DEBUG")
+        assert mine in root.handlers
+        logging.getLogger("app").warning("to both")
+    finally:
+        root.removeHandler(mine)
+    assert "mine: to both" in capsys.readouterr().err
+    assert [r["message"] for r in records(log_dir)] == ["to both"]
