@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -85,6 +86,20 @@ def _load_hooks(spec: str) -> Callable[[UnifiedWebSocketManager], object]:
     return cast("Callable[[UnifiedWebSocketManager], object]", found)
 
 
+class _StartupErrors(logging.Handler):
+    """Keeps the ERROR messages uvicorn logs before the server has started (a port in use),
+    so that they can be shown on stderr whatever the console setting."""
+
+    def __init__(self, server: object) -> None:
+        super().__init__(logging.ERROR)
+        self.server = server
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not getattr(self.server, "started", True):
+            self.messages.append(record.getMessage())
+
+
 def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
     import uvicorn
 
@@ -113,16 +128,33 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
             log_level=max(level_no(config.level), INFO),
         )
     )
+    # One line on stderr whatever the console setting (production has none): where to look.
+    where = f"log files in {config.log_dir}" if files else "no log files"
+    print(f"alonechat: AloneChat on http://{host}:{port} (level {config.level}, {where})",
+          file=sys.stderr, flush=True)  # fmt: skip
+    errors = _StartupErrors(server)
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addHandler(errors)
     previous = signal.signal(signal.SIGTERM, _stop)
+    code = 0
     try:
         server.run()
     except KeyboardInterrupt:  # Ctrl-C, re-raised by uvicorn after its graceful shutdown
         pass
+    except SystemExit as exc:  # uvicorn could not start (a port in use): code 3
+        if server.started:
+            raise
+        code = exc.code if isinstance(exc.code, int) else 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+        uvicorn_errors.removeHandler(errors)
         logger.info("AloneChat stopped")
         reset_logging()  # flush and close every sink
-    return 0 if server.started else 1
+    if not server.started:
+        reason = "; ".join(errors.messages) or "see the log"
+        print(f"alonechat: AloneChat could not start: {reason}", file=sys.stderr, flush=True)
+        return code or 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:

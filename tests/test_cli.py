@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.cli import main
+from tests.helpers import REPO
 
 
 def run(
@@ -104,7 +107,8 @@ def test_server_ctrl_c_shuts_down_cleanly(tmp_path: Path) -> None:
 
 
 def test_server_environment_from_variable(tmp_path: Path) -> None:
-    """ALONECHAT_ENV=production: files in logs/prod, nothing on the console."""
+    """ALONECHAT_ENV=production: files in logs/prod; on the console only the one line that
+    says where the server is and where its logs go."""
     from tests.server_helpers import get, run_server
 
     with run_server(
@@ -112,8 +116,32 @@ def test_server_environment_from_variable(tmp_path: Path) -> None:
     ) as server:
         get(server.url + "/health")
         server.wait_for(lambda rs: any(r.get("path") == "/health" for r in rs))
-    assert server.stderr() == ""
+    assert server.stderr() == (
+        f"alonechat: AloneChat on http://127.0.0.1:{server.port} "
+        "(level INFO, log files in ./logs/prod)\n"
+    )
     assert not (tmp_path / "logs" / "dev").exists()
+
+
+def test_a_port_in_use_is_one_line_on_stderr_in_production(tmp_path: Path) -> None:
+    """The server cannot bind: a non-zero exit and the reason on stderr, console or not."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "AloneChat", "server", "--env=production", f"--port={port}"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode != 0
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"alonechat: AloneChat on http://127.0.0.1:{port} ")
+    assert lines[1].startswith("alonechat: AloneChat could not start: ")
+    assert "address already in use" in lines[1]
+    assert len(lines) == 2
 
 
 @pytest.mark.parametrize(

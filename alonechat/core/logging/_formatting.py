@@ -364,9 +364,10 @@ def render_message(msg: object, args: object) -> str:
     """``msg % args`` as stdlib does it, without ever raising.
 
     A message with no args is returned unchanged (``{}`` and a lone ``%`` stay as written);
-    args that do not fit the message are appended after a clear marker.
+    args that do not fit the message are appended after a clear marker; a message object
+    whose ``str()`` raises is written as ``<unprintable Type>``.
     """
-    text = msg if isinstance(msg, str) else str(msg)
+    text = msg if isinstance(msg, str) else _safe_str(msg)
     if not args:
         return text
     if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Mapping) and args[0]:

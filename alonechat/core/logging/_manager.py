@@ -219,20 +219,18 @@ class LoggingManager:
             wanted[_Destination(target, 0, False, layout="console", **options)] = sys.stdout
             return None, wanted
         if config.console_output:
-            colorize = config.colorize
-            if colorize is None:
-                colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
-            target = f"<stderr {id(sys.stderr)}>"
-            wanted[_Destination(target, 0, colorize, layout="console", **options)] = sys.stderr
+            wanted[_stderr(config)] = sys.stderr
         if not config.file_output:
             return None, wanted
         try:
             directory = ensure_directory(config.log_dir, config.dir_mode)
         except OSError as exc:
+            then = "records go to stderr instead" if not wanted else "the other outputs continue"
             warn(
                 f"cannot write log files to LogConfig.log_dir={str(config.log_dir)!r} "
-                f"({exc}); file logging is off, console output continues"
+                f"({exc}); file logging is off, {then}"
             )
+            wanted = wanted or {_stderr(config): sys.stderr}
             return None, wanted
         for filename, minimum in ((MAIN_LOG, 0), (ERROR_LOG, ERROR)):
             path = str(directory / filename)
@@ -251,6 +249,9 @@ class LoggingManager:
                 warn(f"cannot open {path} ({exc}); that file is not written")
                 continue
             wanted[_Destination(path, minimum, False, **options)] = file
+        if not wanted:  # no file could be opened and nothing else was asked for
+            warn("no log file could be opened; records go to stderr instead")
+            wanted[_stderr(config)] = sys.stderr
         return directory, wanted
 
     def _syslog(self, config: LogConfig) -> tuple[_Destination, SyslogSink]:
@@ -310,6 +311,16 @@ class LoggingManager:
         in_use = {d.target for d in self._handlers}
         for target in [t for t in self._sinks if t not in in_use]:
             self._sinks.pop(target).stop()
+
+
+def _stderr(config: LogConfig) -> _Destination:
+    """The console destination: stderr text, colored on a terminal unless ``colorize``
+    says otherwise."""
+    colorize = config.colorize
+    if colorize is None:
+        colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    target = f"<stderr {id(sys.stderr)}>"
+    return _Destination(target, 0, colorize, config.diagnose, layout="console")
 
 
 def _enabled(record: Any) -> bool:

@@ -358,23 +358,40 @@ def test_custom_level_names_match_stdlib(route: Configure, log_dir: Path) -> Non
     assert [r["level"] for r in records(log_dir)] == ["NOTICE", "NOTICE"]
 
 
-def test_a_failing_call_is_reported_as_stdlib_reports_it(
-    route: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A message that cannot be made text gives stdlib's "Logging error" report; the call
-    returns and later records are written."""
+def test_an_unprintable_message_is_written_as_such(route: Configure, log_dir: Path) -> None:
+    """A message object whose __str__ raises is written as <unprintable Type>."""
     route(json_output=True)
-    logger = get_logger("robust")
 
     class Unprintable:
         def __str__(self) -> str:
             raise RuntimeError("no str")
 
-    logger.info(Unprintable())
-    logger.info("after")
+    get_logger("robust").info(Unprintable())
+    get_logger("robust").info("after")
+    assert [r["message"] for r in records(log_dir)] == ["<unprintable Unprintable>", "after"]
+
+
+def test_a_failing_call_is_reported_as_stdlib_reports_it(
+    configure: Configure,
+    log_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should handing a call to loguru fail (simulated here), the fast path reports it as
+    stdlib reports a failing handler ("--- Logging error ---" on stderr) and returns."""
+    configure(json_output=True)
+
+    def broken(msg: object, args: object) -> str:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr("alonechat.core.logging._intercept.render_message", broken)
+    get_logger("robust").info("lost %s", "here")
+    monkeypatch.undo()
+    get_logger("robust").info("after")
     err = capsys.readouterr().err
     assert "--- Logging error ---" in err
-    assert "RuntimeError: no str" in err
+    assert "RuntimeError: simulated failure" in err
+    assert "Message: 'lost %s'" in err
     assert [r["message"] for r in records(log_dir)] == ["after"]
 
 

@@ -326,8 +326,22 @@ def test_unwritable_directory_warns_and_keeps_the_console(
     get_logger("still").info("console still works")
     err = capsys.readouterr().err
     assert f"alonechat: cannot write log files to LogConfig.log_dir='{bad_dir}'" in err
-    assert "console output continues" in err
+    assert "file logging is off, the other outputs continue" in err
     assert err.endswith("console still works\n")
+
+
+def test_with_no_output_left_records_go_to_stderr(
+    configure: Configure, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files only (production) and an unwritable log_dir: one clear line, then the records
+    on stderr rather than nowhere."""
+    (tmp_path / "a_file").write_text("")
+    bad_dir = tmp_path / "a_file" / "logs"
+    configure(log_dir=bad_dir, console_output=False, format_string="%(levelname)s %(message)s")
+    get_logger("prod").warning("not lost")
+    err = capsys.readouterr().err
+    assert "file logging is off, records go to stderr instead" in err
+    assert err.endswith("WARNING not lost\n")
 
 
 def test_enqueued_records_are_all_written(configure: Configure, log_dir: Path) -> None:
