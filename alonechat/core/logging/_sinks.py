@@ -70,8 +70,11 @@ class RotatingFile:
 
     When a write fails (a full disk, a deleted directory), one warning goes to stderr, the
     record is dropped, and the next record tries again (reopening the file): the application
-    is never interrupted. A file deleted or renamed away by another program (logrotate) is
-    noticed within ``WATCH_INTERVAL`` seconds and a new one is started at ``path``.
+    is never interrupted. When rotating fails (the lock file cannot be made, no descriptor
+    left, renames refused), one warning goes to stderr and the file grows past
+    ``max_bytes``: the record is written, not dropped. A file deleted or renamed away by
+    another program (logrotate) is noticed within ``WATCH_INTERVAL`` seconds and a new one
+    is started at ``path``.
     """
 
     encoding = "utf-8"  # tells loguru which characters tracebacks may use
@@ -82,6 +85,7 @@ class RotatingFile:
         _FILES.add(self)
         self._fd: int | None = None
         self._failing = False
+        self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._torn = False  # the last write stopped part-way
         self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
@@ -105,7 +109,7 @@ class RotatingFile:
                 if self._fd is None:
                     self._open()
                 if self._full(len(data)):
-                    self._rotate_shared(len(data))
+                    self._rotate_or_grow(len(data))
                 self._write(data)
                 record = getattr(message, "record", None)
                 if record is not None:
@@ -189,6 +193,26 @@ class RotatingFile:
                 if not self._full(incoming):
                     return
             self._rotate()
+
+    def _rotate_or_grow(self, incoming: int) -> None:
+        """Rotate; when that cannot happen (no lock file, no descriptors, a directory that
+        refuses renames), warn once and let the file grow past ``max_bytes`` rather than
+        drop the record. Raises OSError only when the file itself cannot be reopened."""
+        try:
+            self._rotate_shared(incoming)
+        except OSError as exc:
+            if not self._cannot_rotate:
+                self._cannot_rotate = True
+                warn(
+                    f"cannot rotate {self.path} ({exc}); it grows past max_bytes until "
+                    "rotating works again"
+                )
+            if self._fd is None:  # closed half-way through the rotation
+                self._open()
+        else:
+            if self._cannot_rotate:
+                self._cannot_rotate = False
+                warn(f"rotating {self.path} again")
 
     def _lock_path(self) -> str:
         directory, name = os.path.split(self.path)

@@ -191,3 +191,27 @@ def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Pat
             last[tag] = index
             count += 1
     assert count == 800_000
+
+
+def test_a_file_that_cannot_rotate_grows_rather_than_drops(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rotation lock cannot be made (its path is a directory): one warning, every record
+    written to the growing file; once rotating works again, it rotates and says so."""
+    configure(max_bytes=500, backup_count=2, format_string="%(message)s")
+    blocker = log_dir / ".alonechat.log.lock"
+    blocker.mkdir()
+    logger = get_logger("grow")
+    for index in range(40):
+        logger.info("record %03d %s", index, "x" * 40)
+    written = read_lines(log_dir / "alonechat.log")
+    assert written == [f"record {n:03d} {'x' * 40}" for n in range(40)]
+    assert not (log_dir / "alonechat.log.1").exists()
+    err = capsys.readouterr().err
+    assert err.count("cannot rotate") == 1
+    assert "grows past max_bytes" in err
+    blocker.rmdir()
+    logger.info("after")
+    assert read_lines(log_dir / "alonechat.log") == ["after"]
+    assert len(read_lines(log_dir / "alonechat.log.1")) == 40
+    assert "rotating" in capsys.readouterr().err
