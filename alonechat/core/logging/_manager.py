@@ -391,6 +391,14 @@ def configure_logging(config: LogConfig | None = None) -> LogConfig:
 
     Calling it again replaces the previous setup: no sink is duplicated and records already
     written are kept (old sinks are flushed and closed). Returns the configuration in use.
+
+    Records reach the sinks through one :class:`InterceptHandler` on the root logger. Levels
+    are stdlib's: ``config.level`` becomes the root logger's level and ``component_levels``
+    the levels of the loggers they name, set again by each call (the last call wins, over
+    ``setLevel`` and ``dictConfig``); ``reset_logging`` restores the levels from before.
+
+    Raises:
+        ValueError: if ``config`` is invalid (the previous configuration then stays).
     """
     return LoggingManager().configure(config if config is not None else LogConfig())
 
