@@ -219,14 +219,31 @@ class RotatingFile:
         return os.path.join(directory, f".{name}.lock")
 
     def _rotate(self) -> None:
+        """``path`` becomes ``path.1`` and the backups move up one number; what would pass
+        ``backup_count`` is removed. A number left empty by a rotation cut short (a process
+        killed between two renames) is closed up: backups stay ``.1`` .. ``.N`` in order."""
         self._close()
         if self.backup_count == 0:
             os.remove(self.path)
-        else:
-            for index in range(self.backup_count - 1, 0, -1):
-                with contextlib.suppress(FileNotFoundError):  # not that many backups yet
-                    os.replace(f"{self.path}.{index}", f"{self.path}.{index + 1}")
-            os.replace(self.path, f"{self.path}.1")
+            self._open()
+            return
+        name = f"{self.path}.{{}}".format
+        found = [n for n in range(1, self.backup_count + 1) if os.path.exists(name(n))]
+        moves = list(zip(found, range(2, len(found) + 2), strict=True))  # newest first
+        # the oldest past backup_count go; then the backups closing a gap move down, lowest
+        # first, and the others up one, highest first: no rename lands on an existing file
+        steps: list[tuple[int, int | None]] = [
+            (old, None) for old, new in moves if new > self.backup_count
+        ]
+        steps += [(old, new) for old, new in moves if new < old]
+        steps += [(old, new) for old, new in reversed(moves) if old < new <= self.backup_count]
+        for old, new in steps:
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile by someone else
+                if new is None:
+                    os.remove(name(old))
+                else:
+                    os.replace(name(old), name(new))
+        os.replace(self.path, name(1))
         self._open()
 
 

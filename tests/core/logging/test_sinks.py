@@ -215,3 +215,30 @@ def test_a_file_that_cannot_rotate_grows_rather_than_drops(
     assert read_lines(log_dir / "alonechat.log") == ["after"]
     assert len(read_lines(log_dir / "alonechat.log.1")) == 40
     assert "rotating" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        ({2: "b", 3: "c"}, {1: "live", 2: "b", 3: "c"}),  # killed before alonechat.log -> .1
+        ({1: "a", 3: "c"}, {1: "live", 2: "a", 3: "c"}),
+        ({3: "c"}, {1: "live", 2: "c"}),
+        ({1: "a", 2: "b", 3: "c"}, {1: "live", 2: "a", 3: "b"}),  # the usual rotation
+    ],
+)
+def test_a_rotation_cut_short_leaves_no_gap_after_the_next(
+    configure: Configure, log_dir: Path, left: dict[int, str], expected: dict[int, str]
+) -> None:
+    """Backups a crashed rotation left with a gap are renumbered .1 .. .N, newest first,
+    by the next rotation."""
+    log_dir.mkdir()
+    (log_dir / "alonechat.log").write_text("live\n")
+    for number, text in left.items():
+        (log_dir / f"alonechat.log.{number}").write_text(f"{text}\n")
+    configure(max_bytes=10, backup_count=3, format_string="%(message)s")
+    get_logger("gap").info("next record")
+    backups = {
+        int(path.suffix[1:]): path.read_text().strip() for path in log_dir.glob("alonechat.log.*")
+    }
+    assert backups == expected
+    assert read_lines(log_dir / "alonechat.log") == ["next record"]
