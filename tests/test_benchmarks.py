@@ -10,16 +10,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+def _run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` in the checkout; its output."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+
+
+def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = _run("benchmarks", "--quick", "--json", str(out))
     assert result.returncode == 0, result.stderr
     results = json.loads(out.read_text())
     names = {row["case"] for row in results["cases"]}
@@ -63,14 +68,7 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
 
 def test_compare_times_this_checkout_against_a_revision() -> None:
     """benchmarks.compare runs both revisions and prints a ratio per layout."""
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.compare", "HEAD", "--rounds", "2", "--records", "200"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = _run("benchmarks.compare", "HEAD", "--rounds", "2", "--records", "200")
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
     assert set(rows) == {"text", "JSON"}

@@ -275,10 +275,10 @@ def test_basic_config_force_after_configuring_replaces_the_handler(
     assert [r["message"] for r in records(log_dir)] == ["back in the files"]
 
 
-def test_a_dict_config_names_alonechat_handler(log_dir: Path) -> None:
-    """A Django-style LOGGING dict configures alonechat through configured_handler; the
-    root logger ends with that one handler and the dict's levels apply."""
-    logging_config = {
+def _dict_config(log_dir: Path, **handler: object) -> dict[str, Any]:
+    """A dictConfig whose root logger's one handler is alonechat's, configured for
+    production with JSON files in ``log_dir`` (``handler``: more keys for its entry)."""
+    return {
         "version": 1,
         "disable_existing_loggers": False,
         "handlers": {
@@ -287,11 +287,18 @@ def test_a_dict_config_names_alonechat_handler(log_dir: Path) -> None:
                 "env": "production",
                 "log_dir": str(log_dir),
                 "json_output": True,
-            },
+                **handler,
+            }
         },
         "root": {"handlers": ["alonechat"], "level": "INFO"},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
     }
+
+
+def test_a_dict_config_names_alonechat_handler(log_dir: Path) -> None:
+    """A Django-style LOGGING dict configures alonechat through configured_handler; the
+    root logger ends with that one handler and the dict's levels apply."""
+    logging_config = _dict_config(log_dir)
+    logging_config["loggers"] = {"django.db.backends": {"level": "WARNING"}}
     logging.config.dictConfig(logging_config)
     detach_pytest_handlers()
     root = logging.getLogger()
@@ -318,20 +325,7 @@ def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -
     server's startup and access lines land in alonechat.log."""
     pytest.importorskip("uvicorn")
     log_dir = tmp_path / "uv-logs"
-    config = {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "handlers": {
-            "alonechat": {
-                "()": "alonechat.core.logging.configured_handler",
-                "env": "production",
-                "log_dir": str(log_dir),
-                "json_output": True,
-            }
-        },
-        "root": {"handlers": ["alonechat"], "level": "INFO"},
-    }
-    (tmp_path / "log-config.json").write_text(json.dumps(config))
+    (tmp_path / "log-config.json").write_text(json.dumps(_dict_config(log_dir)))
     (tmp_path / "app_module.py").write_text(
         "async def app(scope, receive, send):\n"
         "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
@@ -392,32 +386,14 @@ def test_the_readme_dict_config_sample(log_dir: Path) -> None:
 def test_what_a_dict_config_set_on_the_handler_ends_with_reset(log_dir: Path) -> None:
     """A level or filter that a dictConfig put on alonechat's handler does not outlive
     reset_logging: the next configuration starts with a fresh handler."""
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {
-                "alonechat": {
-                    "()": "alonechat.core.logging.configured_handler",
-                    "env": "testing",
-                    "console_output": False,
-                    "file_output": True,
-                    "log_dir": str(log_dir),
-                    "level": "ERROR",
-                }
-            },
-            "root": {"handlers": ["alonechat"], "level": "DEBUG"},
-        }
-    )
+    logging.config.dictConfig(_dict_config(log_dir, level="ERROR"))
     detach_pytest_handlers()
     logging.getLogger("app").warning("below the handler's level")
     reset_logging()
-    configure_logging(LogConfig(log_dir=log_dir, console_output=False, level="DEBUG"))
+    configure_logging(LogConfig(log_dir=log_dir, console_output=False, json_output=True))
     detach_pytest_handlers()
     logging.getLogger("app").warning("written")
-    assert [line.rsplit(" | ", 1)[-1] for line in read_lines(log_dir / "alonechat.log")] == [
-        "written"
-    ]
+    assert [r["message"] for r in records(log_dir)] == ["written"]
 
 
 def test_handlers_added_after_alonechats_stay_through_reconfiguration(
