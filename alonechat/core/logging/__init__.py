@@ -33,6 +33,7 @@ from ._manager import (
     configure_logging,
     configured_handler,
     reset_logging,
+    stats,
 )
 from ._uvicorn import uvicorn_log_config
 
@@ -62,5 +63,6 @@ __all__ = [
     "get_logger",
     "log_context",
     "reset_logging",
+    "stats",
     "uvicorn_log_config",
 ]

@@ -99,6 +99,8 @@ class LoggingManager:
         self._state = _UNCONFIGURED
         self._handlers: dict[_Destination, int] = {}  # -> loguru handler id
         self._sinks: dict[str, _Owned] = {}  # the sinks alonechat opened, by target
+        self._streams: dict[str, _Marking] = {}  # the wrappers of streams and syslog sinks
+        self._dropped_before: dict[str, int] = {}  # counts of sinks since closed, by target
         self._stdlib = StdlibRouting()
         self._removed_default = False
         self._writer = Deferred()
@@ -294,8 +296,13 @@ class LoggingManager:
         def layout(record: Any) -> str:
             return layout_of(record[_STATE])(record)
 
+        if not isinstance(sink, RotatingFile):
+            replaced = self._streams.get(target)
+            if replaced is not None:  # a handler replaced (colorize, diagnose): keep its count
+                self._count_before(target, replaced.dropped)
+            sink = self._streams[target] = _Marking(sink, target)
         return _loguru.add(
-            sink if isinstance(sink, RotatingFile) else _Marking(sink, target),
+            sink,
             level=destination.minimum,
             format=layout,
             filter=accept,
@@ -310,7 +317,41 @@ class LoggingManager:
             _remove(self._handlers.pop(destination))
         in_use = {d.target for d in self._handlers}
         for target in [t for t in self._sinks if t not in in_use]:
-            self._sinks.pop(target).stop()
+            sink = self._sinks.pop(target)
+            sink.stop()
+            self._count_before(target, sink.dropped)
+        for target in [t for t in self._streams if t not in in_use]:
+            self._count_before(target, self._streams.pop(target).dropped)
+
+    def _count_before(self, target: str, dropped: int) -> None:
+        """Keep the loss count of a sink that goes, for :meth:`stats`."""
+        if dropped:
+            self._dropped_before[target] = self._dropped_before.get(target, 0) + dropped
+
+    def stats(self) -> dict[str, Any]:
+        """Records alonechat's sinks could not write, in this process: ``{"dropped": total,
+        "dropped_by_destination": {name: count}}``, a name being a log file's path,
+        ``stderr``, ``stdout`` or ``syslog <address>``. Each loss was also reported on stderr
+        (one line when a destination starts failing, one when it works again)."""
+        with self.lock:
+            counts = dict(self._dropped_before)
+            for target, owned in self._sinks.items():
+                counts[target] = counts.get(target, 0) + owned.dropped
+            for target, stream in self._streams.items():
+                counts[target] = counts.get(target, 0) + stream.dropped
+        named: dict[str, int] = {}
+        for target, count in counts.items():
+            name = _destination_name(target)
+            named[name] = named.get(name, 0) + count
+        return {"dropped": sum(named.values()), "dropped_by_destination": named}
+
+
+def _destination_name(target: str) -> str:
+    """A destination's name for people: the file path, stderr, stdout or syslog ADDRESS."""
+    if not target.startswith("<"):
+        return target
+    kind, _, rest = target[1:].partition(" ")
+    return f"syslog {rest.split(' ', 1)[0]}" if kind == "syslog" else kind
 
 
 def _stderr(config: LogConfig) -> _Destination:
@@ -364,6 +405,7 @@ class _Marking:
         self.encoding = getattr(sink, "encoding", None) or "utf-8"
         self._flush = getattr(sink, "flush", None)
         self._failing = False
+        self.dropped = 0
 
     def write(self, message: Any) -> None:
         try:
@@ -371,6 +413,7 @@ class _Marking:
             if self._flush is not None:
                 self._flush()
         except (OSError, ValueError) as exc:  # a closed pipe or stream: warn once, drop
+            self.dropped += 1
             if not self._failing:
                 self._failing = True
                 warn(f"cannot write to {self.target} ({exc!r}); its records are dropped")
@@ -430,6 +473,12 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
         parse_address(syslog, SYSLOG_VAR)  # an error names the variable, not the field
         overrides["syslog_address"] = syslog
     return configure_logging(PRESETS[resolve_environment(env)](**overrides))
+
+
+def stats() -> dict[str, Any]:
+    """Records alonechat's sinks could not write in this process (see
+    :meth:`LoggingManager.stats`): ``{"dropped": 3, "dropped_by_destination": {...}}``."""
+    return LoggingManager().stats()
 
 
 def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHandler:

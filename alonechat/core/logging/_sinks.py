@@ -85,6 +85,9 @@ class RotatingFile:
         _FILES.add(self)
         self._fd: int | None = None
         self._failing = False
+        #: Records that could not be written, since the file was opened.
+        self.dropped = 0
+        self._dropped_then = 0  # self.dropped when the current failure began
         self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._torn = False  # the last write stopped part-way
@@ -116,13 +119,15 @@ class RotatingFile:
                     record[WRITTEN] = (*record.get(WRITTEN, ()), self.path)
             except OSError as exc:
                 self._close()
+                self.dropped += 1
                 if not self._failing:
-                    self._failing = True
+                    self._failing, self._dropped_then = True, self.dropped - 1
                     warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
                 return
         if self._failing:
             self._failing = False
-            warn(f"writing {self.path} again")
+            lost = self.dropped - self._dropped_then
+            warn(f"writing {self.path} again; {lost} record{'s' * (lost != 1)} dropped")
 
     def stop(self) -> None:
         """Close the file (loguru calls this when its handler is removed); a later write

@@ -195,7 +195,9 @@ class SyslogSink:
     def _reset(self) -> None:
         self._retry_at = 0.0
         self._backoff = _BACKOFF[0]
-        self._dropped = 0
+        self._dropped = 0  # in the current outage
+        #: Messages that could not be sent, in all (in this process).
+        self.dropped = 0
         self._outage: str | None = None  # why the server is unreachable, while it is
         self._warned: dict[str, float] = {}  # kind of trouble -> when it was reported
         self._rest_until = 0.0  # unix: callers do not wait for room until then
@@ -260,6 +262,7 @@ class SyslogSink:
                     f"syslog: {_count(len(self._pending))} for {self.address} never sent "
                     f"({self._outage or 'out of time'})"
                 )
+                self.dropped += len(self._pending)
                 self._pending.clear()
             if locked:
                 self._disconnect()
@@ -290,7 +293,7 @@ class SyslogSink:
             if self._closed:
                 self._drop("stopped", "the sink is stopped (reconfigured, or at exit)")
                 return
-            self._dropped += 1
+            self._lost()
             self._kick()  # the thread reconnects
             return
         try:
@@ -306,7 +309,7 @@ class SyslogSink:
             if exc.errno == errno.EMSGSIZE:
                 self._drop("size", f"a {len(frame)}-byte message is too large for a datagram")
                 return
-            self._dropped += 1
+            self._lost()
             if self.scheme == "udp" and exc.errno == errno.ECONNREFUSED:  # an ICMP reply:
                 self._warn(
                     "outage",
@@ -469,6 +472,11 @@ class SyslogSink:
             )
             self._warn("outage", f"syslog server {self.address} unreachable ({exc}); {held}")
 
+    def _lost(self) -> None:
+        """Count a message that could not be sent: in this outage, and in all."""
+        self._dropped += 1
+        self.dropped += 1
+
     def _recovered(self) -> None:
         dropped, self._dropped = self._dropped, 0
         self._outage, self._backoff = None, _BACKOFF[0]
@@ -476,7 +484,7 @@ class SyslogSink:
         warn(f"syslog server {self.address} reachable again; {_count(dropped)} dropped")
 
     def _drop(self, kind: str, reason: str) -> None:
-        self._dropped += 1
+        self._lost()
         if not (kind == "overflow" and self._outage is not None):  # the outage was reported
             self._warn(kind, f"syslog: dropping messages for {self.address}: {reason}")
 

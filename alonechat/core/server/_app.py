@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from alonechat.core.logging import stats
 from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 
 from ._manager import (
@@ -137,7 +138,8 @@ def create_app(manager: Manager | None = None) -> Starlette:
         return JSONResponse({"status": "ok", "users": len(manager.users)})
 
     async def metrics(request: Request) -> JSONResponse:
-        return JSONResponse(manager.metrics.snapshot())
+        # the server's counters and timings, and what the logging system could not write
+        return JSONResponse({**manager.metrics.snapshot(), "logging": stats()})
 
     app = Starlette(
         routes=[

@@ -18,6 +18,7 @@ from alonechat.core.logging import (
     configure_logging,
     get_logger,
     reset_logging,
+    stats,
 )
 from tests.helpers import read_json, read_lines
 
@@ -409,6 +410,7 @@ def test_a_full_disk_warns_once_and_logging_goes_on(
     """Writing fails with ENOSPC (/dev/full): one warning, console goes on, files resume."""
     log_dir.mkdir()
     (log_dir / "alonechat.log").symlink_to("/dev/full")
+    before = stats()["dropped"]  # earlier tests' losses, in this process
     configure(console_output=True, format_string="%(message)s")
     logger = get_logger("disk")
     for index in range(3):
@@ -420,4 +422,10 @@ def test_a_full_disk_warns_once_and_logging_goes_on(
     assert "records are dropped until it works" in err
     assert "writing " in err
     assert err.count("while full") == 3  # the console kept going
+    assert "alonechat.log again; 3 records dropped" in err
     assert read_lines(log_dir / "alonechat.log") == ["after"]
+    counted = stats()
+    assert counted["dropped"] == before + 3
+    assert counted["dropped_by_destination"][str(log_dir.absolute() / "alonechat.log")] == 3
+    reset_logging()  # the count outlives the sink
+    assert stats()["dropped"] == before + 3

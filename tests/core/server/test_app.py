@@ -190,6 +190,10 @@ def test_health_metrics_and_page(server: Server) -> None:
     assert metrics["counters"]["http.responses.2xx"] >= 2
     assert metrics["timings"]["http.request"]["count"] >= 2
     assert set(metrics["timings"]["http.request"]) >= {"p50", "p95", "p99"}
+    assert metrics["logging"]["dropped"] == 0
+    by_destination = metrics["logging"]["dropped_by_destination"]
+    assert any(name.endswith("alonechat.log") for name in by_destination)
+    assert set(by_destination.values()) == {0}
     status, headers, body = get(server.url + "/")
     assert status == 200
     assert headers["content-type"].startswith("text/html")
