@@ -24,6 +24,8 @@ FORMAT_VAR = "ALONECHAT_LOG_FORMAT"
 SYSLOG_VAR = "ALONECHAT_SYSLOG"
 #: The JSON layouts: alonechat's flat one, and Elastic Common Schema field names.
 JSON_SCHEMAS = ("alonechat", "ecs")
+#: What an ``enqueue`` logging call does when the queue is full (see ``LogConfig.queue_full``).
+QUEUE_FULL = ("block", "drop")
 
 
 def _positive_int(value: object, field: str, minimum: int, unit: str) -> int:
@@ -63,6 +65,13 @@ class LogConfig:
             ``setLevel`` or ``dictConfig`` set before (the last one wins).
         json_output: Write the log files as JSON lines (one flat object per record).
         enqueue: The caller only queues each record; a background thread writes it.
+        queue_size: With ``enqueue``, the most records waiting to be written (a record
+            takes about 0.5 KB while queued, so 10,000 hold about 5 MB).
+        queue_full: With ``enqueue``, what a logging call does when ``queue_size`` records
+            wait: ``"block"`` (default) waits until the writer has made room (dropping the
+            record, counted, only if the writer makes no progress for 5 seconds);
+            ``"drop"`` drops the record at once. Dropped records are counted in
+            ``stats()`` and reported on stderr.
         colorize: Force console colors on or off; ``None`` colors only a terminal.
         diagnose: Show variable values in tracebacks (loguru's ``diagnose``). It can print
             secrets, so it is off unless asked for (the development preset asks).
@@ -102,6 +111,8 @@ class LogConfig:
     component_levels: dict[str, str | int] = field(default_factory=dict)
     json_output: bool = False
     enqueue: bool = False
+    queue_size: int = 10_000
+    queue_full: str = "block"
     colorize: bool | None = None
     diagnose: bool = False
     file_mode: int = 0o640
@@ -172,6 +183,13 @@ class LogConfig:
         self.syslog_buffer = _positive_int(
             self.syslog_buffer, "LogConfig.syslog_buffer", 1, "messages"
         )
+        self.queue_size = _positive_int(self.queue_size, "LogConfig.queue_size", 1, "records")
+        self.queue_full = _lower(self.queue_full)
+        if not isinstance(self.queue_full, str) or self.queue_full not in QUEUE_FULL:
+            raise ValueError(
+                f"LogConfig.queue_full: unknown policy {self.queue_full!r}; "
+                f"allowed: {', '.join(QUEUE_FULL)}"
+            )
         self.syslog_max_bytes = _positive_int(  # RFC 5424: every receiver takes 480 bytes
             self.syslog_max_bytes, "LogConfig.syslog_max_bytes", 480, "bytes"
         )

@@ -23,37 +23,66 @@ from typing import Any
 
 from ._formatting import safe_repr
 from ._report import warn
+from ._sinks import batch
 
-# While callers keep logging and fewer than _BACKLOG records wait, the writer yields the
-# interpreter (GIL) to them for _YIELD seconds after every _BATCH records: a burst costs its
-# callers little and is written out in the pauses; a bigger backlog, or a flush with no
-# caller logging, is written without pauses.
-_BATCH, _BACKLOG, _YIELD = 32, 20_000, 0.002
+# The writer takes up to _BATCH queued calls at a time and writes their records with one
+# system call per file (each call would let the logging threads take the interpreter's GIL
+# and wait for it back). While callers keep logging and the queue is less than half full,
+# it then yields the GIL to them for _YIELD seconds: a burst costs its callers little and
+# is written out in the pauses; a fuller queue, or a flush with no caller logging, is
+# written without pauses. A caller waiting for room polls every _POLL seconds.
+_BATCH, _YIELD, _POLL = 256, 0.002, 0.001
 _Item = tuple[contextvars.Context | None, Callable[..., object], tuple[Any, ...]]
 _INSTANCES: weakref.WeakSet[Deferred] = weakref.WeakSet()
 _CONTAINERS = (dict, list, set, bytearray)
 
 
 class Deferred:
-    """A queue of logging calls run, in order, by one daemon thread.
+    """A bounded queue of logging calls run, in order, by one daemon thread.
 
     Args:
-        timeout: The longest ``flush`` waits, so that a stuck sink cannot hang shutdown.
+        size: The most calls waiting; see :meth:`put` for a call that finds the queue full.
+        full: ``"block"``: such a call waits for room; ``"drop"``: it is dropped.
+        timeout: Seconds. The longest :meth:`flush` waits, and the longest a blocked call
+            waits while the writer makes no progress (a stuck sink), so that neither
+            shutdown nor the application can hang on the queue.
     """
 
-    def __init__(self, timeout: float = 5.0) -> None:
-        self.timeout = timeout
+    def __init__(self, size: int = 10_000, full: str = "block", timeout: float = 5.0) -> None:
+        self.size, self.full, self.timeout = size, full, timeout
+        #: Calls dropped because the queue was full, since this writer was made.
+        self.dropped = 0
         self._start_lock = threading.Lock()
+        self._drop_lock = threading.Lock()
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._ident: int | None = None  # the writer thread's
         self._puts = 0
         self._written = 0
         self._closed = False
+        self._stalled = False  # a blocked call gave up: the writer made no progress
+        self._dropping: str | None = None  # since when calls are dropped (a time of day)
+        self._dropped_then = 0
         _INSTANCES.add(self)
+
+    @property
+    def queued(self) -> int:
+        """Calls waiting now (approximate while threads put and the writer runs)."""
+        return self._queue.qsize()
 
     def put(self, function: Callable[..., object], *args: Any) -> None:
         """Run ``function(*args)`` on the writer thread, in the caller's context (right
-        here once the writer is closed, e.g. from an ``atexit`` function that runs later)."""
+        here once the writer is closed, e.g. from an ``atexit`` function that runs later).
+
+        When ``size`` calls wait already, a call waits for room (``"block"``) or is dropped
+        (``"drop"``); a blocked call is dropped too once the writer has made no progress
+        for ``timeout`` seconds. Drops are counted in ``dropped`` and reported on stderr:
+        one line when they start, one with their number when the queue is half empty
+        again (or at exit).
+        """
+        if self._queue.qsize() >= self.size and not self._room():
+            self._drop()
+            return
         if self._closed:
             function(*args)
             return
@@ -63,28 +92,73 @@ class Deferred:
             self._start()
 
     def flush(self) -> bool:
-        """Wait until everything put so far has run; give up (False) only when the writer
-        makes no progress for ``timeout`` seconds, so a long queue is still written."""
+        """Wait until everything put so far has run, at most ``timeout`` seconds; False
+        (with a warning) when it has not all run by then. Calls put meanwhile are not
+        waited for, so callers that keep logging cannot prolong it."""
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
         self._queue.put((None, done.set, ()))
-        written = -1
-        while not done.wait(self.timeout):
-            if self._written == written:
-                warn(f"gave up waiting for queued records after {self.timeout:g}s without progress")
-                return False
-            written = self._written
-        return True
+        if done.wait(self.timeout):
+            return True
+        warn(
+            f"gave up waiting for queued records after {self.timeout:g}s; about "
+            f"{self._queue.qsize()} were not written yet"
+        )
+        return False
 
     def close(self) -> None:
         """Flush, then end the writer thread; later records are written by their callers."""
         atexit.unregister(self.close)
+        flushed = self.flush()
         self._closed = True
-        if self.flush() and self._thread is not None:
+        self._report_drops("the log queue is closed")
+        if flushed and self._thread is not None:
             self._queue.put(None)
             self._thread.join(self.timeout)
         self._thread = None
+
+    def _room(self) -> bool:
+        """Whether a call that found the queue full may put its record (after waiting
+        for room when the policy is ``"block"``)."""
+        if self._closed or threading.get_ident() == self._ident:
+            return True  # written by the caller; a sink that logs never waits for itself
+        if self.full == "drop" or self._stalled:
+            return False
+        written, since = self._written, time.monotonic()
+        while self._queue.qsize() >= self.size and not self._closed:
+            time.sleep(_POLL)
+            if self._written != written:
+                written, since = self._written, time.monotonic()
+            elif time.monotonic() - since >= self.timeout:
+                self._stalled = True
+                return False
+        return True
+
+    def _drop(self) -> None:
+        with self._drop_lock:
+            self.dropped += 1
+            if self._dropping is not None:
+                return
+            self._dropping, self._dropped_then = time.strftime("%H:%M:%S"), self.dropped - 1
+        why = (
+            f"the writer made no progress for {self.timeout:g}s"
+            if self._stalled
+            else 'LogConfig.queue_full="drop"'
+        )
+        warn(
+            f"the log queue is full ({self.size} records; {why}): records are dropped "
+            "until there is room"
+        )
+
+    def _report_drops(self, now: str) -> None:
+        """End a run of drops with a line saying how many there were."""
+        with self._drop_lock:
+            if self._dropping is None:
+                return
+            since, self._dropping = self._dropping, None
+            lost = self.dropped - self._dropped_then
+        warn(f"{now}; {lost} record{'s' * (lost != 1)} dropped since {since}")
 
     def _start(self) -> None:
         with self._start_lock:
@@ -97,28 +171,53 @@ class Deferred:
                 multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def _run(self) -> None:
-        written, seen = 0, self._puts
-        while (item := self._queue.get()) is not None:
-            written += 1
-            if written % _BATCH == 0:
-                busy, seen = self._puts != seen, self._puts
-                if busy and self._queue.qsize() < _BACKLOG:
-                    time.sleep(_YIELD)  # callers are logging: they go first
-            context, function, args = item
+        self._ident = threading.get_ident()
+        seen = self._puts
+        while (items := self._take()) is not None:
+            done = []  # flush markers: run once the batch before them is written
+            with batch():
+                for context, function, args in items:
+                    if context is None:
+                        done.append(function)
+                        continue
+                    try:
+                        context.run(function, *args)
+                    except Exception as exc:  # the writer must outlive any one record
+                        warn(f"a queued record could not be written: {exc!r}")
+            self._written += len(items)
+            self._stalled = False
+            if self._dropping is not None and self._queue.qsize() <= self.size // 2:
+                self._report_drops("the log queue has room again")
+            for function in done:
+                function()
+            busy, seen = self._puts != seen, self._puts
+            if busy and self._queue.qsize() < self.size // 2:
+                time.sleep(_YIELD)  # callers are logging: they go first
+        self._ident = None
+
+    def _take(self) -> list[_Item] | None:
+        """The next batch: what is queued, up to _BATCH calls (waiting for the first);
+        None once the queue is closed."""
+        item = self._queue.get()
+        items: list[_Item] = []
+        while item is not None:
+            items.append(item)
+            if len(items) == _BATCH:
+                return items
             try:
-                if context is None:
-                    function(*args)
-                else:
-                    context.run(function, *args)
-                self._written += 1
-            except Exception as exc:  # the writer must outlive any one record
-                warn(f"a queued record could not be written: {exc!r}")
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return items
+        if items:  # the end mark comes after them: write them, then come back for it
+            self._queue.put(None)
+            return items
+        return None
 
     def _after_fork_in_child(self) -> None:
-        self._closed = False
-        self._start_lock = threading.Lock()
+        self._closed = self._stalled = False
+        self._start_lock, self._drop_lock = threading.Lock(), threading.Lock()
         self._queue = queue.SimpleQueue()
-        self._thread = None
+        self._thread = self._ident = self._dropping = None
 
 
 def snapshot(fields: dict[str, object] | None) -> dict[str, object] | None:

@@ -174,6 +174,19 @@ class InterceptHandler(logging.Handler):
             deferred.put(_write, caller, name, level, message, exception, snapshot(fields))
 
 
+class _Writing(threading.local):
+    """Whether this thread is handing a record to loguru, and the records logged meanwhile
+    (from a signal handler, a ``__del__``, a sink that logs), to hand over right after."""
+
+    active = False
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Any, ...]] = []
+
+
+_writing = _Writing()
+
+
 def _write(
     where: int | Caller,
     name: str,
@@ -183,7 +196,40 @@ def _write(
     fields: dict[str, object] | None,
 ) -> None:
     """Write a record logged by ``where``: the code that many frames above the caller of
-    this function, or a Caller that is no longer on this stack (a queue, a writer thread)."""
+    this function, or a Caller that is no longer on this stack (a queue, a writer thread).
+
+    loguru's sinks are not re-entrant: a record logged while this thread is inside this
+    function (a signal handler run between two bytecodes of a write) is held, with its
+    caller, and written right after the record being written, never dropped.
+    """
+    writing = _writing
+    if writing.active:
+        if not isinstance(where, Caller):
+            where = Caller.of_frame(sys._getframe(where + 1))
+        writing.pending.append((where, name, level, message, exception, fields))
+        return
+    writing.active = True
+    try:
+        _hand_over(where + 1 if isinstance(where, int) else where, name, level, message,
+                   exception, fields)  # fmt: skip
+    finally:
+        writing.active = False
+    if writing.pending:
+        pending = writing.pending
+        while pending:
+            _write(*pending.pop(0))
+
+
+def _hand_over(
+    where: int | Caller,
+    name: str,
+    level: str | int,
+    message: str,
+    exception: Any,
+    fields: dict[str, object] | None,
+) -> None:
+    """Hand a record to loguru: ``where`` is the caller's depth above the function that
+    called this one, or a Caller."""
     if isinstance(where, Caller):
         target = _LOGGERS.named(name).patch(where.apply).opt(exception=exception)
     elif exception is None:

@@ -134,6 +134,7 @@ class LoggingManager:
         config = dataclasses.replace(config)  # re-validates, and later edits do not leak in
         with self.lock:
             self._writer.flush()  # records queued so far are written as configured then
+            self._writer.size, self._writer.full = config.queue_size, config.queue_full
             directory, wanted = self._destinations(config)
             for destination, sink in wanted.items():
                 if destination not in self._handlers:
@@ -183,11 +184,25 @@ class LoggingManager:
             self._catch_sigterm(False)
 
     def _at_exit(self) -> None:
-        """Send what syslog sinks still hold (the files are written synchronously)."""
+        """At interpreter exit: write what is queued and send what syslog sinks hold.
+
+        Then do what loguru's own exit function (which would run later) does, removing
+        every loguru handler so that other loguru sinks are closed, but put alonechat's
+        back: records logged later (by ``atexit`` functions registered before loguru was
+        imported, by daemon threads) are written, as stdlib's handlers write them after
+        ``logging.shutdown``.
+        """
         self._writer.flush()
         for sink in list(self._sinks.values()):
             if isinstance(sink, SyslogSink):
                 sink.stop()
+        atexit.unregister(_loguru.remove)
+        _loguru.remove()
+        with self.lock:
+            self._handlers.clear()
+            config = self._state.config
+            if config is not None:
+                self.configure(config)
 
     def _catch_sigterm(self, queued: bool) -> None:
         """While records may be queued (enqueue, a TCP syslog), SIGTERM writes and sends
@@ -329,10 +344,12 @@ class LoggingManager:
             self._dropped_before[target] = self._dropped_before.get(target, 0) + dropped
 
     def stats(self) -> dict[str, Any]:
-        """Records alonechat's sinks could not write, in this process: ``{"dropped": total,
-        "dropped_by_destination": {name: count}}``, a name being a log file's path,
-        ``stderr``, ``stdout`` or ``syslog <address>``. Each loss was also reported on stderr
-        (one line when a destination starts failing, one when it works again)."""
+        """Records alonechat could not write, in this process: ``{"dropped": total,
+        "dropped_by_destination": {name: count}, "dropped_from_queue": count, "queued":
+        count}``, a name being a log file's path, ``stderr``, ``stdout`` or ``syslog
+        <address>``; ``dropped_from_queue`` counts records ``enqueue`` dropped because its
+        queue was full, and ``queued`` is the number waiting now. Each loss was also
+        reported on stderr (one line when it starts, one with the count when it ends)."""
         with self.lock:
             counts = dict(self._dropped_before)
             for target, owned in self._sinks.items():
@@ -343,7 +360,13 @@ class LoggingManager:
         for target, count in counts.items():
             name = _destination_name(target)
             named[name] = named.get(name, 0) + count
-        return {"dropped": sum(named.values()), "dropped_by_destination": named}
+        queue = self._writer
+        return {
+            "dropped": sum(named.values()) + queue.dropped,
+            "dropped_by_destination": named,
+            "dropped_from_queue": queue.dropped,
+            "queued": queue.queued,
+        }
 
 
 def _destination_name(target: str) -> str:

@@ -58,7 +58,8 @@ def ensure_directory(path: str | os.PathLike[str], mode: int) -> Path:
 class RotatingFile:
     """A log file that rotates by size to ``path.1`` (newest) .. ``path.N``.
 
-    Each record is one ``write`` on a file opened with ``O_APPEND``. A file rotates before a
+    Each record is one ``write`` on a file opened with ``O_APPEND`` (in a :func:`batch`,
+    the records that fit before the next rotation are one ``write``). A file rotates before a
     record would push it past ``max_bytes`` (a larger record goes alone into a file), so no
     record is split between files; the oldest backup is dropped; with ``backup_count`` 0 the
     full file is discarded. New files get ``file_mode`` whatever the umask.
@@ -72,9 +73,10 @@ class RotatingFile:
     record is dropped, and the next record tries again (reopening the file): the application
     is never interrupted. When rotating fails (the lock file cannot be made, no descriptor
     left, renames refused), one warning goes to stderr and the file grows past
-    ``max_bytes``: the record is written, not dropped. A file deleted or renamed away by
-    another program (logrotate) is noticed within ``WATCH_INTERVAL`` seconds and a new one
-    is started at ``path``.
+    ``max_bytes``: the record is written, not dropped. A file deleted (or in a deleted
+    directory) is noticed at the next write, which goes into a new file at ``path``; a file
+    renamed away by another program (logrotate) is noticed within ``WATCH_INTERVAL``
+    seconds (the records meanwhile are in the renamed file: none is lost).
     """
 
     encoding = "utf-8"  # tells loguru which characters tracebacks may use
@@ -101,33 +103,70 @@ class RotatingFile:
             self.max_bytes, self.backup_count, self.file_mode = max_bytes, backup_count, file_mode
 
     def write(self, message: str) -> None:
-        """Append one formatted record (and note on a loguru record that it was written)."""
+        """Append one formatted record (and note on a loguru record that it was written).
+        Inside :func:`batch`, the record is held and written when the batch ends."""
         data = message.encode("utf-8", "backslashreplace")
+        record = getattr(message, "record", None)
+        if record is not None:
+            record[WRITTEN] = (*record.get(WRITTEN, ()), self.path)
+        held = _HELD.records
+        if held is None:
+            self.write_records([data])
+        else:
+            held.setdefault(self, []).append(data)
+
+    def write_records(self, records: list[bytes]) -> None:
+        """Append encoded records, each ending in a newline, in as few ``write`` calls as
+        rotation allows. Records that cannot be written are counted in ``dropped``."""
         with self._lock:
+            done = 0
             try:
-                if self._fd is not None and time.monotonic() - self._checked >= WATCH_INTERVAL:
-                    self._checked = time.monotonic()
-                    if not self._still_at_path():
-                        self._close()  # deleted or renamed away (logrotate): start anew
-                if self._fd is None:
-                    self._open()
-                if self._full(len(data)):
-                    self._rotate_or_grow(len(data))
-                self._write(data)
-                record = getattr(message, "record", None)
-                if record is not None:
-                    record[WRITTEN] = (*record.get(WRITTEN, ()), self.path)
+                while done < len(records):
+                    done = self._append(records, done)
             except OSError as exc:
                 self._close()
-                self.dropped += 1
+                self.dropped += len(records) - done
                 if not self._failing:
-                    self._failing, self._dropped_then = True, self.dropped - 1
+                    self._failing, self._dropped_then = True, self.dropped - (len(records) - done)
                     warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
                 return
         if self._failing:
             self._failing = False
             lost = self.dropped - self._dropped_then
             warn(f"writing {self.path} again; {lost} record{'s' * (lost != 1)} dropped")
+
+    def _append(self, records: list[bytes], start: int) -> int:
+        """Write ``records[start:end]``, those that fit in the current file (at least one,
+        after rotating when it does not fit), in one ``write``; returns ``end``."""
+        if self._fd is not None and time.monotonic() - self._checked >= WATCH_INTERVAL:
+            self._checked = time.monotonic()
+            if not self._still_at_path():
+                self._close()  # renamed away (logrotate): start anew
+        size = self._size()
+        if size and size + len(records[start]) > self.max_bytes:
+            size = self._rotate_or_grow(len(records[start]))
+        end, size = start + 1, size + len(records[start])
+        while end < len(records) and (
+            size + len(records[end]) <= self.max_bytes or self._cannot_rotate
+        ):
+            size += len(records[end])
+            end += 1
+        self._write(records[start] if end == start + 1 else b"".join(records[start:end]))
+        return end
+
+    def _size(self) -> int:
+        """The size of the open file (opening it if needed); a file deleted meanwhile, or
+        in a deleted directory, is noticed here, and a new one is started at ``path``."""
+        if self._fd is None:
+            self._open()
+        assert self._fd is not None
+        status = os.fstat(self._fd)
+        if status.st_nlink == 0:  # deleted: its records would be lost
+            self._close()
+            self._open()
+            assert self._fd is not None
+            status = os.fstat(self._fd)
+        return status.st_size
 
     def stop(self) -> None:
         """Close the file (loguru calls this when its handler is removed); a later write
@@ -175,14 +214,7 @@ class RotatingFile:
             fd, self._fd = self._fd, None
             os.close(fd)
 
-    def _full(self, incoming: int) -> bool:
-        """Whether ``incoming`` bytes would push the file past ``max_bytes``. The size is the
-        file's own (its end, which other processes may be moving too)."""
-        assert self._fd is not None
-        size = os.lseek(self._fd, 0, os.SEEK_END)
-        return bool(size) and size + incoming > self.max_bytes
-
-    def _rotate_shared(self, incoming: int) -> None:
+    def _rotate_shared(self, incoming: int) -> int:
         """Rotate under an inter-process lock, unless another process just did: then the
         file at ``path`` is new, and this one reopens it instead."""
         with _interprocess_lock(self._lock_path()):
@@ -194,17 +226,19 @@ class RotatingFile:
             mine = os.fstat(self._fd)
             if on_disk is None or (on_disk.st_ino, on_disk.st_dev) != (mine.st_ino, mine.st_dev):
                 self._close()
-                self._open()
-                if not self._full(incoming):
-                    return
+                size = self._size()
+                if not size or size + incoming <= self.max_bytes:
+                    return size
             self._rotate()
+            return self._size()
 
-    def _rotate_or_grow(self, incoming: int) -> None:
+    def _rotate_or_grow(self, incoming: int) -> int:
         """Rotate; when that cannot happen (no lock file, no descriptors, a directory that
         refuses renames), warn once and let the file grow past ``max_bytes`` rather than
-        drop the record. Raises OSError only when the file itself cannot be reopened."""
+        drop the record. Returns the size of the file now open. Raises OSError only when
+        the file itself cannot be reopened."""
         try:
-            self._rotate_shared(incoming)
+            size = self._rotate_shared(incoming)
         except OSError as exc:
             if not self._cannot_rotate:
                 self._cannot_rotate = True
@@ -212,12 +246,11 @@ class RotatingFile:
                     f"cannot rotate {self.path} ({exc}); it grows past max_bytes until "
                     "rotating works again"
                 )
-            if self._fd is None:  # closed half-way through the rotation
-                self._open()
-        else:
-            if self._cannot_rotate:
-                self._cannot_rotate = False
-                warn(f"rotating {self.path} again")
+            return self._size()  # reopened if closed half-way through the rotation
+        if self._cannot_rotate:
+            self._cannot_rotate = False
+            warn(f"rotating {self.path} again")
+        return size
 
     def _lock_path(self) -> str:
         directory, name = os.path.split(self.path)
@@ -264,6 +297,31 @@ def _interprocess_lock(path: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+class _Held(threading.local):
+    """The records this thread holds back, per file, while it runs a :func:`batch`."""
+
+    records: dict[RotatingFile, list[bytes]] | None = None
+
+
+_HELD = _Held()
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Within, the records this thread writes to :class:`RotatingFile` s are held and
+    written when the block ends, in as few ``write`` calls as rotation allows (the
+    ``enqueue`` writer thread writes its queue this way: every system call would hand the
+    interpreter to the logging threads and wait for it back)."""
+    held: dict[RotatingFile, list[bytes]] = {}
+    _HELD.records = held
+    try:
+        yield
+    finally:
+        _HELD.records = None
+        for file, records in held.items():
+            file.write_records(records)
 
 
 # fork() while another thread writes would leave the child a lock that nobody releases; the

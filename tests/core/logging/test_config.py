@@ -98,6 +98,11 @@ def test_levels_are_normalised(given: str | int, expected: str | int) -> None:
         ({"syslog_app_name": "app[1]:"}, "LogConfig.syslog_app_name"),
         ({"syslog_app_name": "x" * 49}, "LogConfig.syslog_app_name"),
         ({"syslog_buffer": 0}, "LogConfig.syslog_buffer: must be an int >= 1 (messages)"),
+        ({"queue_size": 0}, "LogConfig.queue_size: must be an int >= 1 (records), got 0"),
+        (
+            {"queue_full": "wait"},
+            "LogConfig.queue_full: unknown policy 'wait'; allowed: block, drop",
+        ),
         ({"syslog_max_bytes": 100}, "LogConfig.syslog_max_bytes: must be an int >= 480 (bytes)"),
         ({"syslog_facility": ["user"]}, "LogConfig.syslog_facility: unknown facility ['user']"),
         ({"syslog_address": "udp://host:0"}, "is not host:port with a port 1..65535"),

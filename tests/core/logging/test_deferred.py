@@ -23,8 +23,9 @@ from alonechat.core.logging import (
     get_logger,
     log_context,
     reset_logging,
+    stats,
 )
-from tests.helpers import read_json, read_lines
+from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
 REPO = Path(__file__).resolve().parents[3]
@@ -195,3 +196,183 @@ def test_records_from_late_exit_functions_are_written(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True, timeout=60)
     assert read_lines(tmp_path / "logs" / "alonechat.log") == ["hello", "bye"]
+
+
+def _hold_the_writer(gate: threading.Event) -> None:
+    """Make the writer wait on ``gate``, and return once it does (nothing else queued)."""
+    writer = LoggingManager()._writer
+    writer.put(gate.wait, 30)
+    deadline = time.monotonic() + 10
+    while writer.queued and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert writer.queued == 0
+
+
+def test_a_full_queue_drops_the_newest_records_and_counts_them(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(enqueue=True, queue_size=100, queue_full="drop", format_string="%(message)s")
+    before = stats()["dropped_from_queue"]
+    gate = threading.Event()
+    _hold_the_writer(gate)
+    for index in range(500):
+        get_logger("flood").info("%d", index)
+    assert stats()["queued"] == 100
+    assert stats()["dropped_from_queue"] - before == 400
+    gate.set()
+    reset_logging()
+    assert read_lines(log_dir / "alonechat.log") == [str(i) for i in range(100)]
+    err = capsys.readouterr().err
+    assert err.count("the log queue is full (100 records") == 1
+    assert "400 records dropped since" in err
+
+
+def test_a_full_queue_blocks_the_caller_until_there_is_room(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(enqueue=True, queue_size=10, format_string="%(message)s")
+    gate = threading.Event()
+    _hold_the_writer(gate)
+    for index in range(10):
+        get_logger("flood").info("%d", index)
+    blocked = threading.Thread(target=get_logger("flood").info, args=("the eleventh",))
+    blocked.start()
+    blocked.join(0.3)
+    assert blocked.is_alive()  # waiting for room
+    gate.set()
+    blocked.join(10)
+    reset_logging()
+    assert read_lines(log_dir / "alonechat.log") == [*map(str, range(10)), "the eleventh"]
+
+
+def test_a_stuck_writer_cannot_block_the_caller_for_ever(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(enqueue=True, queue_size=5, format_string="%(message)s")
+    writer = LoggingManager()._writer
+    writer.timeout = 0.2
+    before = stats()["dropped_from_queue"]
+    gate = threading.Event()
+    try:
+        _hold_the_writer(gate)
+        started = time.monotonic()
+        for index in range(20):
+            get_logger("stuck").info("%d", index)
+        assert time.monotonic() - started < 5  # one wait of 0.2 s, then no more waiting
+        assert stats()["dropped_from_queue"] - before == 15
+        assert "the writer made no progress for 0.2s" in capsys.readouterr().err
+    finally:
+        gate.set()
+        writer.timeout = 5.0
+    reset_logging()
+    assert read_lines(log_dir / "alonechat.log") == [str(i) for i in range(5)]
+
+
+def test_a_producer_faster_than_the_writer_keeps_memory_flat_and_sigterm_ends_it(
+    tmp_path: Path,
+) -> None:
+    """Two threads log as fast as they can for 3 s: memory stays flat (the queue holds at
+    most queue_size records); SIGTERM then writes what was queued and ends the process
+    within the bound, and each thread's records are in the file with no gap."""
+    with _script(
+        tmp_path,
+        """
+        import resource, threading
+        def flood(name):
+            index = 0
+            while True:
+                log.info('%s %d', name, index)
+                index += 1
+        def rss_mb():
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.info('warm-up')
+        start = rss_mb()
+        for name in 'ab':
+            threading.Thread(target=flood, args=(name,), daemon=True).start()
+        time.sleep(3)
+        print(f'{rss_mb() - start:.1f}', flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+        """,
+    ) as process:
+        assert process.stdout is not None
+        grown = float(process.stdout.readline())
+        terminated = time.monotonic()
+        process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM
+    assert time.monotonic() - terminated < 5 + 2  # the flush bound, and the exit itself
+    assert grown < 25, f"RSS grew by {grown} MB"  # unbounded: hundreds of MB in 3 s
+    lines = read_lines(tmp_path / "logs" / "alonechat.log")
+    assert lines[0] == "warm-up"
+    for name in "ab":
+        numbers = [int(line.split()[1]) for line in lines if line.startswith(f"{name} ")]
+        assert numbers == list(range(len(numbers)))  # none lost, duplicated or torn
+        assert len(numbers) > 1000
+
+
+def test_records_from_a_signal_handler_are_all_written(tmp_path: Path) -> None:
+    """A timer signal logs while the main thread is inside its own logging calls: every
+    record of both is written, and nothing goes to stderr."""
+    result = run_python(
+        textwrap.dedent(
+            """
+            import signal, time
+            from alonechat.core.logging import LogConfig, configure_logging, get_logger
+            configure_logging(LogConfig(log_dir='logs', console_output=False,
+                                        format_string='%(message)s', max_bytes=10**9))
+            log = get_logger('app')
+            fired = 0
+            def handler(signum, frame):
+                global fired
+                fired += 1
+                log.warning('signal %d', fired)
+            signal.signal(signal.SIGALRM, handler)
+            signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+            index, end = 0, time.monotonic() + 2
+            while time.monotonic() < end:
+                log.info('main %d', index)
+                index += 1
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            print(index, fired)
+            """
+        ),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    logged, fired = map(int, result.stdout.split())
+    lines = read_lines(tmp_path / "logs" / "alonechat.log")
+    assert [line for line in lines if line.startswith("main")] == [
+        f"main {i}" for i in range(logged)
+    ]
+    assert sorted(line for line in lines if line.startswith("signal")) == sorted(
+        f"signal {i}" for i in range(1, fired + 1)
+    )
+    assert fired > 100
+
+
+@pytest.mark.parametrize("enqueue", [False, True])
+def test_records_logged_while_the_interpreter_exits_are_written(
+    tmp_path: Path, enqueue: bool
+) -> None:
+    """An exit function registered before loguru was imported runs after loguru's own
+    (which removes every loguru handler): its record is written all the same, as stdlib
+    writes it."""
+    result = run_python(
+        textwrap.dedent(
+            f"""
+            import atexit, logging
+            atexit.register(lambda: logging.getLogger('app').warning('registered first'))
+            from alonechat.core.logging import LogConfig, configure_logging, get_logger
+            configure_logging(LogConfig(log_dir='logs', enqueue={enqueue},
+                                        format_string='%(message)s'))
+            atexit.register(lambda: get_logger('app').warning('registered last'))
+            get_logger('app').warning('main')
+            """
+        ),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    expected = ["main", "registered last", "registered first"]
+    assert read_lines(tmp_path / "logs" / "alonechat.log") == expected
+    assert result.stderr.splitlines() == expected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.core.logging import LogConfig, get_logger
-from alonechat.core.logging._sinks import ensure_directory
+from alonechat.core.logging._sinks import RotatingFile, batch, ensure_directory
 from tests.helpers import read_lines
 
 Configure = Callable[..., LogConfig]
@@ -152,10 +152,8 @@ def test_a_file_deleted_or_rotated_away_is_started_again(
     logger.info("one")
     (log_dir / "alonechat.log").rename(log_dir / "alonechat.log.rotated")
     logger.info("two")
-    (log_dir / "alonechat.log").unlink()
-    logger.info("three")
     assert read_lines(log_dir / "alonechat.log.rotated") == ["one"]
-    assert read_lines(log_dir / "alonechat.log") == ["three"]
+    assert read_lines(log_dir / "alonechat.log") == ["two"]
 
 
 def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Path) -> None:
@@ -191,6 +189,42 @@ def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Pat
             last[tag] = index
             count += 1
     assert count == 800_000
+
+
+def test_a_deleted_file_or_directory_is_noticed_at_the_next_write(
+    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No second passes between the deletion and the next record, and none is lost."""
+    configure(format_string="%(message)s")
+    logger = get_logger("deleted")
+    for index in range(100):
+        logger.info("before %d", index)
+    (log_dir / "alonechat.log").unlink()
+    for index in range(100):
+        logger.info("after %d", index)
+    assert read_lines(log_dir / "alonechat.log") == [f"after {i}" for i in range(100)]
+    (log_dir / "alonechat.log").unlink()
+    (log_dir / "alonechat_errors.log").unlink()
+    log_dir.rmdir()
+    logger.error("in a new directory")
+    assert read_lines(log_dir / "alonechat.log") == ["in a new directory"]
+    assert read_lines(log_dir / "alonechat_errors.log") == ["in a new directory"]
+    assert capsys.readouterr().err == ""
+
+
+def test_a_batch_is_written_in_as_few_writes_as_rotation_allows(tmp_path: Path) -> None:
+    """Records held in a batch rotate as single ones do: each file at most max_bytes, no
+    record split, every record once and in order."""
+    file = RotatingFile(tmp_path / "b.log", max_bytes=300, backup_count=20, file_mode=0o600)
+    lines = [f"record {n:03d} {'x' * (n % 37)}" for n in range(200)]
+    with batch():
+        for line in lines:
+            file.write(line + "\n")
+        assert not (tmp_path / "b.log").stat().st_size  # held until the batch ends
+    file.stop()
+    assert all_lines(tmp_path, "b.log") == lines
+    assert all(path.stat().st_size <= 300 for path in tmp_path.glob("b.log*"))
+    assert len(list(tmp_path.glob("b.log.*"))) >= 15
 
 
 def test_a_file_that_cannot_rotate_grows_rather_than_drops(
