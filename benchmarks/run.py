@@ -434,6 +434,30 @@ def scaling(records: list[int], sizes: list[int], directory: Path) -> list[dict[
     return rows
 
 
+def sustained(records: int, directory: Path) -> list[dict[str, Any]]:
+    """Sustained load: ``records`` logged in one run per case, far more than an ``enqueue``
+    queue holds (10,000), so its writer, not the burst, sets the pace. Per case: ns per
+    record in the caller, and records written per second (until the last is written)."""
+    rows = []
+    for name, factory in (
+        ("alonechat enqueue=True", _facade_case(enqueue=True)),
+        ("alonechat synchronous", _facade_case()),
+        ("loguru enqueue=True", _loguru_case(enqueue=True)),
+    ):
+        gc.collect()
+        with factory(directory / name.replace(" ", "-")) as emit:
+            emit(200)
+            start = time.perf_counter_ns()
+            emit(records)
+            caller = time.perf_counter_ns() - start
+        total = time.perf_counter_ns() - start
+        rows.append(
+            {"case": name, "caller_ns": caller / records, "records_per_s": records * 1e9 / total}
+        )
+    _clean()
+    return rows
+
+
 _WORKER = """
 import sys
 from alonechat.core.logging import LogConfig, configure_logging, get_logger, reset_logging
@@ -563,6 +587,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render(
     rows: list[dict[str, Any]],
     scale: list[dict[str, Any]],
+    load: list[dict[str, Any]],
     processes: list[dict[str, Any]],
     checks: list[dict[str, Any]],
 ) -> str:
@@ -583,6 +608,12 @@ def render(
     if scale:
         lines.append("-- scaling (alonechat text, one run each)")
         lines += [f"{row['case']:<38} {row['ns']:>10,.0f}" for row in scale]
+    if load:
+        lines.append("-- sustained load (ns per record in the caller, records/s written)")
+        lines += [
+            f"{row['case']:<38} {row['caller_ns']:>10,.0f} {row['records_per_s']:>10,.0f}/s"
+            for row in load
+        ]
     lines.append("-- multi-process rotation: one log_dir, 1 MiB files (total records/s)")
     lines += [f"{row['case']:<38} {row['records_per_s']:>10,.0f}" for row in processes]
     lines.append("-- targets")
@@ -632,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             [100, 1024, 16 * 1024],
             Path(tmp) / "scaling",
         )
+        load = sustained(5_000 if args.quick else 200_000, Path(tmp) / "sustained")
         processes = multiprocess([1, 2, 4], records * 5, Path(tmp) / "processes")
     rows = summarise(all_cases)
     checks = targets(rows)
@@ -648,11 +680,17 @@ def main(argv: list[str] | None = None) -> int:
         f"alonechat benchmarks: {records:,} records x {rounds} rounds, "
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
-    print(render(rows, scale, processes, checks))
+    print(render(rows, scale, load, processes, checks))
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"cases": rows, "scaling": scale, "processes": processes, "targets": checks},
+                {
+                    "cases": rows,
+                    "scaling": scale,
+                    "sustained": load,
+                    "processes": processes,
+                    "targets": checks,
+                },
                 indent=2,
             )
         )

@@ -56,6 +56,13 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "16,384 B messages",
     ]
     assert all(row["ns"] > 0 for row in results["scaling"])
+    assert [row["case"] for row in results["sustained"]] == [
+        "alonechat enqueue=True",
+        "alonechat synchronous",
+        "loguru enqueue=True",
+    ]
+    assert all(row["caller_ns"] > 0 and row["records_per_s"] > 0 for row in results["sustained"])
+    assert "-- sustained load" in result.stdout
     assert {check["target"] for check in results["targets"]} >= {
         "text vs loguru with rotation",
         "stdout JSON vs loguru serialize",

@@ -210,35 +210,21 @@ def _write(
         return
     writing.active = True
     try:
-        _hand_over(where + 1 if isinstance(where, int) else where, name, level, message,
-                   exception, fields)  # fmt: skip
+        if isinstance(where, Caller):
+            target = _LOGGERS.named(name).patch(where.apply).opt(exception=exception)
+        elif exception is None:
+            target = _LOGGERS.at(name, where + 1)
+        else:
+            target = _LOGGERS.named(name).opt(depth=where + 1, exception=exception)
+        if fields:
+            target = target.bind(**fields)
+        target.log(level, message)
     finally:
         writing.active = False
     if writing.pending:
         pending = writing.pending
         while pending:
             _write(*pending.pop(0))
-
-
-def _hand_over(
-    where: int | Caller,
-    name: str,
-    level: str | int,
-    message: str,
-    exception: Any,
-    fields: dict[str, object] | None,
-) -> None:
-    """Hand a record to loguru: ``where`` is the caller's depth above the function that
-    called this one, or a Caller."""
-    if isinstance(where, Caller):
-        target = _LOGGERS.named(name).patch(where.apply).opt(exception=exception)
-    elif exception is None:
-        target = _LOGGERS.at(name, where + 1)
-    else:
-        target = _LOGGERS.named(name).opt(depth=where + 1, exception=exception)
-    if fields:
-        target = target.bind(**fields)
-    target.log(level, message)
 
 
 def _content(

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +26,8 @@ from ._report import warn
 
 #: Seconds between checks that the open file is still the one at its path.
 WATCH_INTERVAL = 1.0
+#: Records between checks that the open file was not deleted (see RotatingFile._verify).
+VERIFY_EVERY = 32
 #: Key of the tuple, on a loguru record, of the paths (and streams) that have written it.
 WRITTEN = "_alonechat_written"
 MAIN_LOG = "alonechat.log"
@@ -74,9 +76,11 @@ class RotatingFile:
     is never interrupted. When rotating fails (the lock file cannot be made, no descriptor
     left, renames refused), one warning goes to stderr and the file grows past
     ``max_bytes``: the record is written, not dropped. A file deleted (or in a deleted
-    directory) is noticed at the next write, which goes into a new file at ``path``; a file
-    renamed away by another program (logrotate) is noticed within ``WATCH_INTERVAL``
-    seconds (the records meanwhile are in the renamed file: none is lost).
+    directory) is noticed within ``VERIFY_EVERY`` records and replaced by a new file at
+    ``path``, into which the records written since the last check are written again: none
+    is lost with the deleted file. A file renamed away by another program (logrotate) is
+    noticed within ``WATCH_INTERVAL`` seconds (the records meanwhile are in the renamed
+    file: none is lost either).
     """
 
     encoding = "utf-8"  # tells loguru which characters tracebacks may use
@@ -92,6 +96,7 @@ class RotatingFile:
         self._dropped_then = 0  # self.dropped when the current failure began
         self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
+        self._unverified: list[bytes] = []  # written since the file was last verified
         self._torn = False  # the last write stopped part-way
         self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
         with self._lock:
@@ -110,12 +115,19 @@ class RotatingFile:
         if record is not None:
             record[WRITTEN] = (*record.get(WRITTEN, ()), self.path)
         held = _HELD.records
-        if held is None:
-            self.write_records([data])
-        else:
+        if held is not None:
             held.setdefault(self, []).append(data)
+            return
+        with self._lock:
+            try:
+                self._append((data,), 0)
+            except OSError as exc:
+                self._lost(1, exc)
+                return
+        if self._failing:
+            self._recovered()
 
-    def write_records(self, records: list[bytes]) -> None:
+    def write_records(self, records: Sequence[bytes]) -> None:
         """Append encoded records, each ending in a newline, in as few ``write`` calls as
         rotation allows. Records that cannot be written are counted in ``dropped``."""
         with self._lock:
@@ -124,49 +136,84 @@ class RotatingFile:
                 while done < len(records):
                     done = self._append(records, done)
             except OSError as exc:
-                self._close()
-                self.dropped += len(records) - done
-                if not self._failing:
-                    self._failing, self._dropped_then = True, self.dropped - (len(records) - done)
-                    warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
+                self._lost(len(records) - done, exc)
                 return
         if self._failing:
-            self._failing = False
-            lost = self.dropped - self._dropped_then
-            warn(f"writing {self.path} again; {lost} record{'s' * (lost != 1)} dropped")
+            self._recovered()
 
-    def _append(self, records: list[bytes], start: int) -> int:
+    def _lost(self, count: int, exc: OSError) -> None:
+        self._close()
+        self.dropped += count
+        if not self._failing:
+            self._failing, self._dropped_then = True, self.dropped - count
+            warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
+
+    def _recovered(self) -> None:
+        self._failing = False
+        lost = self.dropped - self._dropped_then
+        warn(f"writing {self.path} again; {lost} record{'s' * (lost != 1)} dropped")
+
+    def _append(self, records: Sequence[bytes], start: int) -> int:
         """Write ``records[start:end]``, those that fit in the current file (at least one,
         after rotating when it does not fit), in one ``write``; returns ``end``."""
-        if self._fd is not None and time.monotonic() - self._checked >= WATCH_INTERVAL:
-            self._checked = time.monotonic()
-            if not self._still_at_path():
-                self._close()  # renamed away (logrotate): start anew
-        size = self._size()
-        if size and size + len(records[start]) > self.max_bytes:
-            size = self._rotate_or_grow(len(records[start]))
-        end, size = start + 1, size + len(records[start])
-        while end < len(records) and (
-            size + len(records[end]) <= self.max_bytes or self._cannot_rotate
-        ):
-            size += len(records[end])
-            end += 1
-        self._write(records[start] if end == start + 1 else b"".join(records[start:end]))
+        fd = self._fd
+        if fd is None or time.monotonic() - self._checked >= WATCH_INTERVAL:
+            fd = self._watch()
+        first = records[start]
+        size = os.lseek(fd, 0, os.SEEK_END)
+        if size and size + len(first) > self.max_bytes:
+            size = self._rotate_or_grow(len(first))
+        end = start + 1
+        if end < len(records):
+            size += len(first)
+            while end < len(records) and (
+                size + len(records[end]) <= self.max_bytes or self._cannot_rotate
+            ):
+                size += len(records[end])
+                end += 1
+            first = b"".join(records[start:end])
+        self._write(first)
+        unverified = self._unverified
+        unverified.append(first)
+        if len(unverified) >= VERIFY_EVERY or len(records) > 1:
+            self._verify()
         return end
 
     def _size(self) -> int:
-        """The size of the open file (opening it if needed); a file deleted meanwhile, or
-        in a deleted directory, is noticed here, and a new one is started at ``path``."""
+        """The size of the open file (opening it if needed): its end, which other
+        processes may be moving too."""
         if self._fd is None:
             self._open()
         assert self._fd is not None
-        status = os.fstat(self._fd)
-        if status.st_nlink == 0:  # deleted: its records would be lost
+        return os.lseek(self._fd, 0, os.SEEK_END)
+
+    def _watch(self) -> int:
+        """Open the file if it is closed; else check that it is still the file at ``path``
+        (it is noted every WATCH_INTERVAL seconds): a file renamed away (logrotate) is
+        left to its new name, and a new one is started at ``path``."""
+        self._checked = time.monotonic()
+        if self._fd is not None:
+            self._verify()
+        if self._fd is not None and not self._still_at_path():
             self._close()
+        if self._fd is None:
             self._open()
-            assert self._fd is not None
-            status = os.fstat(self._fd)
-        return status.st_size
+        assert self._fd is not None
+        return self._fd
+
+    def _verify(self) -> None:
+        """Check that the open file still has a name. A file deleted (or in a deleted
+        directory) is replaced by a new one at ``path``, and the records written since the
+        last check are written again there: none is lost with the deleted file. Checking
+        costs a system call that is slow right after a write (~1.5 us), so it is done
+        every VERIFY_EVERY records, and after every batch."""
+        written, self._unverified = self._unverified, []
+        assert self._fd is not None
+        if os.fstat(self._fd).st_nlink:
+            return
+        self._close()
+        self._open()
+        self._write(b"".join(written))
 
     def stop(self) -> None:
         """Close the file (loguru calls this when its handler is removed); a later write
@@ -208,6 +255,7 @@ class RotatingFile:
             with contextlib.suppress(OSError):
                 os.fchmod(fd, self.file_mode)
         self._fd = fd
+        self._unverified = []
 
     def _close(self) -> None:
         if self._fd is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.core.logging import LogConfig, get_logger
-from alonechat.core.logging._sinks import RotatingFile, batch, ensure_directory
+from alonechat.core.logging._sinks import VERIFY_EVERY, RotatingFile, batch, ensure_directory
 from tests.helpers import read_lines
 
 Configure = Callable[..., LogConfig]
@@ -194,21 +194,34 @@ def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Pat
 def test_a_deleted_file_or_directory_is_noticed_at_the_next_write(
     configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No second passes between the deletion and the next record, and none is lost."""
+    """Every record logged after the deletion is in the new file: those written to the
+    deleted file before it was noticed are written again (with the few before the deletion
+    that were not checked yet)."""
     configure(format_string="%(message)s")
     logger = get_logger("deleted")
-    for index in range(100):
-        logger.info("before %d", index)
+    before = [f"before {i}" for i in range(100)]
+    for line in before:
+        logger.info(line)
     (log_dir / "alonechat.log").unlink()
     for index in range(100):
         logger.info("after %d", index)
-    assert read_lines(log_dir / "alonechat.log") == [f"after {i}" for i in range(100)]
+    lines = read_lines(log_dir / "alonechat.log")
+    again = len(lines) - 100
+    assert lines[again:] == [f"after {i}" for i in range(100)]
+    assert again < VERIFY_EVERY
+    assert lines[:again] == before[len(before) - again :]
     (log_dir / "alonechat.log").unlink()
     (log_dir / "alonechat_errors.log").unlink()
     log_dir.rmdir()
-    logger.error("in a new directory")
-    assert read_lines(log_dir / "alonechat.log") == ["in a new directory"]
-    assert read_lines(log_dir / "alonechat_errors.log") == ["in a new directory"]
+    in_new = [f"in a new directory {i}" for i in range(VERIFY_EVERY)]
+    for line in in_new:
+        logger.error(line)
+    lines = read_lines(log_dir / "alonechat.log")
+    assert lines[-VERIFY_EVERY:] == in_new
+    assert lines[:-VERIFY_EVERY] == [
+        f"after {i}" for i in range(100 - len(lines) + VERIFY_EVERY, 100)
+    ]
+    assert read_lines(log_dir / "alonechat_errors.log") == in_new
     assert capsys.readouterr().err == ""
 
 
