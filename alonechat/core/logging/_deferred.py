@@ -82,6 +82,7 @@ class Deferred:
         """
         if self._queue.qsize() >= self.size and not self._room():
             self._drop()
+            time.sleep(0)  # let the writer have the interpreter (GIL): it is behind
             return
         if self._closed:
             function(*args)
