@@ -19,13 +19,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.run import ARGS, DATE_FORMAT, MESSAGE, STDLIB_FORMAT
+from benchmarks.cases import ARGS, DATE_FORMAT, MESSAGE, STDLIB_FORMAT
 
 REPO = Path(__file__).resolve().parents[1]
 LAYOUTS = ("text", "JSON")
 
 # Runs in a fresh interpreter with the revision's checkout first on sys.path; the message and
-# layout are this checkout's (benchmarks.run), whatever the revision's benchmarks hold.
+# layout are this checkout's (benchmarks.cases), whatever the revision's benchmarks hold.
 _CASE = f"""
 import sys, tempfile, time
 sys.path.insert(0, sys.argv[1])

@@ -23,7 +23,6 @@ from ._config import (
     create_testing_config,
 )
 from ._context import log_context
-from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT
 from ._intercept import InterceptHandler
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
@@ -35,6 +34,7 @@ from ._manager import (
     reset_logging,
     stats,
 )
+from ._templates import DETAILED_FORMAT, SIMPLE_FORMAT
 from ._uvicorn import uvicorn_log_config
 
 #: stdlib spelling, for code migrating from ``logging.getLogger``.

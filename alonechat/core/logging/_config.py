@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._formatting import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 from ._levels import level_no, parse_level
 from ._redact import DEFAULT_KEYS
 from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, app_name, parse_address
+from ._templates import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 
 MiB = 1024 * 1024
 

@@ -21,9 +21,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ._formatting import safe_repr
 from ._report import warn
 from ._sinks import batch
+from ._text import safe_repr
 
 # The writer takes up to _BATCH queued calls at a time and writes their records with one
 # system call per file (each call would let the logging threads take the interpreter's GIL

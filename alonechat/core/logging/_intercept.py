@@ -21,10 +21,10 @@ from loguru import logger as _loguru
 
 from ._caller import Caller, depth_of, find_caller, stack_text
 from ._deferred import Deferred, snapshot
-from ._formatting import render_message
 from ._levels import loguru_level
 from ._redact import safe_path
 from ._report import warn
+from ._text import render_message
 
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
 _PLAIN = len(_PLAIN_RECORD)

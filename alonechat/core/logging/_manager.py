@@ -19,13 +19,15 @@ from loguru import logger as _loguru
 
 from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, resolve_environment
 from ._deferred import Deferred
-from ._formatting import Layout, json_layout, text_layout
 from ._intercept import FROM_STDLIB, InterceptHandler, StdlibRouting
+from ._json import json_layout
 from ._levels import ERROR, level_no
 from ._redact import Redactor
 from ._report import warn
 from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
 from ._syslog import SyslogSink, parse_address
+from ._templates import text_layout
+from ._text import Layout
 from ._tracing import span_ids
 
 # Key alonechat puts on a loguru record while its handlers see it: the state the first of them
@@ -186,23 +188,29 @@ class LoggingManager:
     def _at_exit(self) -> None:
         """At interpreter exit: write what is queued and send what syslog sinks hold.
 
-        Then do what loguru's own exit function (which would run later) does, removing
-        every loguru handler so that other loguru sinks are closed, but put alonechat's
-        back: records logged later (by ``atexit`` functions registered before loguru was
-        imported, by daemon threads) are written, as stdlib's handlers write them after
+        Then do what loguru's own exit function (which would run later) does, removing the
+        other loguru handlers so that their sinks are closed, but keep alonechat's: records
+        logged later (by ``atexit`` functions registered before loguru was imported, by
+        daemon threads) are written, as stdlib's handlers write them after
         ``logging.shutdown``.
         """
+        self._write_out()
+        atexit.unregister(_loguru.remove)
+        with self.lock:
+            ours = set(self._handlers.values())
+        # loguru numbers handlers 0, 1, 2...; a probe gives the next number (public API only)
+        following = _loguru.add(lambda _: None, level=sys.maxsize)
+        for handler_id in [*range(following), following]:
+            if handler_id not in ours:
+                _remove(handler_id)
+
+    def _write_out(self) -> None:
+        """Write what is queued, then send what syslog sinks hold (files are written as
+        records come)."""
         self._writer.flush()
         for sink in list(self._sinks.values()):
             if isinstance(sink, SyslogSink):
                 sink.stop()
-        atexit.unregister(_loguru.remove)
-        _loguru.remove()
-        with self.lock:
-            self._handlers.clear()
-            config = self._state.config
-            if config is not None:
-                self.configure(config)
 
     def _catch_sigterm(self, queued: bool) -> None:
         """While records may be queued (enqueue, a TCP syslog), SIGTERM writes and sends
@@ -219,7 +227,7 @@ class LoggingManager:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def _flush_and_terminate(self, signum: int, frame: object) -> None:
-        self._at_exit()
+        self._write_out()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -3,41 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 #: What replaces a credential in logged fields.
 REDACTED = "[REDACTED]"
-_CREDENTIAL_WORDS = (
-    "authorization", "cookie", "password", "passwd", "secret", "token", "credential", "bearer"
-)  # fmt: skip
-_CREDENTIAL_KEYS = frozenset({"auth", "api-key", "apikey", "x-api-key", "session", "sessionid"})
-
-
-def is_credential(key: object) -> bool:
-    """Whether a field or header name usually holds a credential (Authorization, api_key...)."""
-    if isinstance(key, bytes):
-        key = key.decode("latin-1")
-    lowered = str(key).lower().replace("_", "-")
-    return lowered in _CREDENTIAL_KEYS or any(word in lowered for word in _CREDENTIAL_WORDS)
 
 
 def safe_fields(fields: Mapping[str, object]) -> dict[str, object]:
-    """``fields`` with credentials masked: keys such as Authorization, Cookie, password,
-    token, auth or api_key, at the top level, inside a mapping (``headers={...}``) or in a
-    list of pairs (ASGI's ``headers=[(b"authorization", b"...")]``)."""
-    return {
-        key: REDACTED if is_credential(key) else _masked(value) for key, value in fields.items()
-    }
+    """``fields`` with the values of secret keys (see :func:`is_secret`) masked: at the top
+    level, inside a mapping (``headers={...}``) or in a list of pairs (ASGI's
+    ``headers=[(b"authorization", b"...")]``). Used where there is no Redactor (the request
+    fields ``RequestLogger`` puts in the log context)."""
+    return {key: REDACTED if is_secret(key) else _masked(value) for key, value in fields.items()}
 
 
 def _masked(value: object) -> object:
     if isinstance(value, Mapping):
-        return {k: REDACTED if is_credential(k) else v for k, v in value.items()}
+        return {k: REDACTED if is_secret(k) else v for k, v in value.items()}
     if isinstance(value, (list, tuple)) and all(
         isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value
     ):
-        return [(k, REDACTED) if is_credential(k) else (k, v) for k, v in value]
+        return [(k, REDACTED) if is_secret(k) else (k, v) for k, v in value]
     return value
 
 
@@ -53,7 +40,7 @@ def safe_path(path: str) -> str:
 #: ``X-Api-Key`` are; ``prompt_tokens``, ``session_timeout``, ``password_changed_at`` are not.
 DEFAULT_KEYS = (
     "password", "passwd", "pwd", "secret", "secret_key", "private_key", "token", "api_key",
-    "apikey", "authorization", "auth", "cookie", "session", "sessionid", "credential",
+    "apikey", "authorization", "auth", "bearer", "cookie", "session", "sessionid", "credential",
     "credentials",
 )  # fmt: skip
 
@@ -82,6 +69,21 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(_WORDS.findall(_CAMEL.sub("_", name).lower()))
 
 
+_DEFAULT_WORDS = tuple(_words(key) for key in DEFAULT_KEYS)
+
+
+def is_secret(key: object, keys: Sequence[tuple[str, ...]] = _DEFAULT_WORDS) -> bool:
+    """The one rule for "this field name holds a secret": its last words are one of
+    ``keys`` (as word tuples; default: ``DEFAULT_KEYS``). Words are split at
+    non-alphanumerics and camelCase, in any case: ``db_password``, ``accessToken``,
+    ``X-Api-Key``, ``Set-Cookie`` are secret; ``prompt_tokens``, ``session_timeout``,
+    ``password_changed_at`` are not. ``bytes`` keys (ASGI headers) are read as latin-1."""
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    words = _words(str(key))
+    return any(words[-len(k) :] == k for k in keys if len(k) <= len(words))
+
+
 class Redactor:
     """Masks secrets in a record before any of alonechat's sinks sees it.
 
@@ -97,11 +99,8 @@ class Redactor:
         self._rules = [*_RULES_FIXED, *((re.compile(p), REDACTED) for p in patterns)]
 
     def is_secret(self, key: object) -> bool:
-        """Whether a field name holds a secret: its last words are one of the keys."""
-        if isinstance(key, bytes):
-            key = key.decode("latin-1")
-        words = _words(str(key))
-        return any(words[-len(k) :] == k for k in self._keys if len(k) <= len(words))
+        """Whether a field name holds a secret: :func:`is_secret` with this Redactor's keys."""
+        return is_secret(key, self._keys)
 
     def text(self, text: str) -> str:
         """``text`` with every secret pattern masked."""

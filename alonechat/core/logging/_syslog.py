@@ -33,8 +33,8 @@ from logging.handlers import SysLogHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._formatting import cut, isoformat
 from ._report import warn
+from ._text import cut_chars, isoformat
 
 #: Syslog facility names (``user``, ``daemon``, ``local0``..``local7``, ...) -> code.
 FACILITIES: dict[str, int] = dict(SysLogHandler.facility_names)
@@ -145,7 +145,7 @@ def _dumps(data: object) -> str:
 def _capped(data: Any, cap: int) -> Any:
     """``data`` with every string longer than ``cap`` (and its marker) cut to ``cap``."""
     if isinstance(data, str):
-        return cut(data, cap) if len(data) > cap + 60 else data
+        return cut_chars(data, cap) if len(data) > cap + 60 else data
     if isinstance(data, dict):
         return {key: _capped(value, cap) for key, value in data.items()}
     if isinstance(data, list):

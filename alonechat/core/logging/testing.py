@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _loguru
 
-from ._formatting import json_line
 from ._intercept import FROM_STDLIB
+from ._json import json_line
 from ._levels import level_no, parse_level
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.core.logging import LogConfig, get_logger
-from alonechat.core.logging._formatting import render_message, safe_text
+from alonechat.core.logging._text import render_message, safe_text
 from tests.helpers import read_json, read_lines
 
 Configure = Callable[..., LogConfig]
@@ -194,7 +194,7 @@ def test_timestamps_are_formatted_once_per_second_and_stay_exact() -> None:
     offsets, for any format without sub-second fields."""
     from datetime import timedelta, timezone
 
-    from alonechat.core.logging._formatting import _Strftime
+    from alonechat.core.logging._templates import _Strftime
 
     zoned = _Strftime("%Y-%m-%d %H:%M:%S %z")
     plain = _Strftime("%d/%m/%Y %H:%M:%S")
@@ -223,7 +223,7 @@ def test_json_time_is_isoformat_exactly() -> None:
     """The per-second isoformat cache gives what isoformat gives, whole seconds included."""
     from datetime import timedelta, timezone
 
-    from alonechat.core.logging._formatting import isoformat
+    from alonechat.core.logging._text import isoformat
 
     start = datetime(2026, 10, 25, 2, 59, 59, 999_000, tzinfo=timezone(timedelta(hours=2)))
     moments = [start + timedelta(microseconds=500 * n) for n in range(5)]

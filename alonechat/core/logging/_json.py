@@ -1,0 +1,158 @@
+"""JSON layouts: one JSON object per record, alonechat's flat fields or Elastic Common
+Schema (ECS) names; odd values never break a line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import timezone
+from typing import Any
+
+from ._redact import Redactor
+from ._text import Layout, cut_chars, isoformat, plain_traceback, safe_repr, safe_str
+
+# Key of the line a JSON layout computed, on the loguru record: once whichever sinks write it.
+_JSON = "_alonechat_json"
+
+_ENCODER = json.JSONEncoder(default=safe_str, separators=(",", ":"), allow_nan=False)
+_compact_json = _ENCODER.encode
+_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _jsonable(value: object) -> object:
+    """``value`` if it encodes as standard JSON, else its repr."""
+    try:
+        _compact_json(value)
+    except (TypeError, ValueError, RecursionError):
+        return safe_repr(value)
+    return value
+
+
+# JSON layout: fixed keys first; an extra field that would overwrite one gets "extra_".
+_JSON_RESERVED = frozenset(
+    {"time", "level", "logger", "message", "module", "function", "line", "file", "process"}
+    | {"thread", "exc_type", "exc_message", "exc_traceback"}
+)
+#: The ECS version whose field names :func:`ecs_line` writes.
+ECS_VERSION = "1.6.0"
+# ECS: an extra field named like one of these, or under one ("log.logger"), is renamed.
+_ECS_RESERVED = frozenset(
+    {"@timestamp", "message", "ecs", "log", "process", "error", "trace", "span"}
+)
+
+
+def _extra(
+    record: Mapping[str, Any], reserved: frozenset[str], limit: int, dotted: bool = False
+) -> dict[str, Any]:
+    """The record's extra fields, renamed ``extra_<key>`` where they would overwrite a
+    field of the layout (with ``dotted``, also where the part before the first dot is one),
+    or an extra field already called so; strings longer than ``limit`` are cut like
+    messages."""
+    data: dict[str, Any] = {}
+    for key, value in record["extra"].items():
+        while key in reserved or key in data or (dotted and key.split(".", 1)[0] in reserved):
+            key = f"extra_{key}"
+        data[key] = cut_chars(value, limit) if isinstance(value, str) else value
+    return data
+
+
+def _error(record: Mapping[str, Any], redactor: Redactor | None) -> tuple[str, str, str] | None:
+    """(type name, message, traceback) of the record's exception, redacted, or None."""
+    exception = record["exception"]
+    if exception is None or exception[0] is None:
+        return None
+    type_, value, _ = exception
+    message, trace = safe_str(value), plain_traceback(exception)
+    if redactor is not None:
+        message, trace = redactor.text(message), redactor.text(trace)
+    return getattr(type_, "__name__", safe_str(type_)), message, trace
+
+
+def _close_object(head: str, data: Mapping[str, Any]) -> str:
+    """``head`` (an open JSON object) closed with ``data``'s fields; a value JSON cannot
+    encode is written as ``str(value)``, a container it cannot encode (or NaN, infinity) as
+    ``repr(value)``, one field at a time."""
+    if not data:
+        return head + "}"
+    try:
+        tail = _compact_json(data)
+    except (TypeError, ValueError, RecursionError):
+        tail = _compact_json({key: _jsonable(value) for key, value in data.items()})
+    return f"{head},{tail[1:]}"
+
+
+def json_line(
+    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+) -> str:
+    """One flat JSON object for a loguru record; odd values never break it."""
+    name, message = record["name"], record["message"]
+    if len(message) > max_message:
+        message = cut_chars(message, max_message)
+    head = (
+        f'{{"time":"{isoformat(record["time"])}","level":{_string(record["level"].name)},'
+        f'"logger":{"null" if name is None else _string(name)},'
+        f'"message":{_string(message)},'
+        f'"module":{_string(record["module"])},'
+        f'"function":{_string(record["function"])},"line":{record["line"]:d},'
+        f'"file":{_string(record["file"].path)},"process":{record["process"].id:d},'
+        f'"thread":{_string(record["thread"].name)}'
+    )
+    if not record["extra"] and record["exception"] is None:  # most records: nothing to add
+        return head + "}"
+    data = _extra(record, _JSON_RESERVED, max_message)
+    error = _error(record, redactor)
+    if error is not None:
+        data["exc_type"], data["exc_message"], data["exc_traceback"] = error
+    return _close_object(head, data)
+
+
+def ecs_line(
+    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+) -> str:
+    """One JSON object for a loguru record with Elastic Common Schema field names.
+
+    ``@timestamp`` (UTC), ``log.level``, ``message`` and ``ecs.version`` come first, as the
+    ecs-logging spec asks; then ``log.logger``, ``log.origin``, ``process``, ``error``
+    (``type``, ``message``, ``stack_trace``), ``trace.id`` and ``span.id`` (from the
+    ``trace_id`` and ``span_id`` fields), and the other extra fields as they are.
+    """
+    time = record["time"].astimezone(timezone.utc)
+    name, process, thread = record["name"], record["process"], record["thread"]
+    head = (
+        f'{{"@timestamp":"{time:%Y-%m-%dT%H:%M:%S}.{time.microsecond // 1000:03d}Z",'
+        f'"log.level":{_string(record["level"].name.lower())},'
+        f'"message":{_string(cut_chars(record["message"], max_message))},'
+        f'"ecs.version":"{ECS_VERSION}",'
+        f'"log":{{"logger":{"null" if name is None else _string(name)},'
+        f'"origin":{{"file":{{"line":{int(record["line"])},'
+        f'"name":{_string(record["file"].name)}}},'
+        f'"function":{_string(record["function"])}}}}},'
+        f'"process":{{"name":{_string(str(process.name))},"pid":{int(process.id)},'
+        f'"thread":{{"id":{int(thread.id)},"name":{_string(str(thread.name))}}}}}'
+    )
+    data = _extra(record, _ECS_RESERVED, max_message, dotted=True)
+    for key, group in (("trace_id", "trace"), ("span_id", "span")):
+        if isinstance(data.get(key), str):
+            data[group] = {"id": data.pop(key)}
+    error = _error(record, redactor)
+    if error is not None:
+        kind, message, trace = error
+        data["error"] = {"type": kind, "message": message, "stack_trace": trace}
+    return _close_object(head, data)
+
+
+def json_layout(
+    max_message: int, redactor: Redactor | None = None, schema: str = "alonechat"
+) -> Layout:
+    """loguru ``format`` function writing :func:`json_line` (``schema`` "alonechat") or
+    :func:`ecs_line` ("ecs"), computed once per record whichever sinks write it."""
+    line = ecs_line if schema == "ecs" else json_line
+    key = f"{_JSON}_{schema}"
+    template = "{" + key + "}\n"
+
+    def layout(record: dict[str, Any]) -> str:
+        if key not in record:
+            record[key] = line(record, max_message, redactor)
+        return template
+
+    return layout
