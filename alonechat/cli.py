@@ -19,9 +19,8 @@ from alonechat.core.logging import (
     reset_logging,
     uvicorn_log_config,
 )
-from alonechat.core.logging._config import ALLOWED_ENVS, ENV_VAR
+from alonechat.core.logging._config import ALLOWED_ENVS, ENV_VAR, parse_address
 from alonechat.core.logging._levels import INFO, level_no
-from alonechat.core.logging._syslog import parse_address
 
 if TYPE_CHECKING:
     from alonechat.core.server import UnifiedWebSocketManager

@@ -7,10 +7,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._levels import level_no, parse_level
 from ._redact import DEFAULT_KEYS
-from ._syslog import DEFAULT_MAX_BYTES, FACILITIES, app_name, parse_address
+from ._syslog_format import DEFAULT_MAX_BYTES, FACILITIES
 from ._templates import DETAILED_FORMAT, SIMPLE_FORMAT, check_date_format, text_template
 
 MiB = 1024 * 1024
@@ -26,6 +27,59 @@ SYSLOG_VAR = "ALONECHAT_SYSLOG"
 JSON_SCHEMAS = ("alonechat", "ecs")
 #: What an ``enqueue`` logging call does when the queue is full (see ``LogConfig.queue_full``).
 QUEUE_FULL = ("block", "drop")
+
+
+#: Syslog address schemes (see ``LogConfig.syslog_address``).
+SYSLOG_SCHEMES = ("udp", "tcp", "unix")
+_SYSLOG_PORT = 514
+_APP_NAME = re.compile(r"[A-Za-z0-9._-]{1,48}")
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # name, IPv4, IPv6
+
+
+def parse_address(address: object, field: str) -> tuple[str, str | tuple[str, int]]:
+    """``udp://host[:port]``, ``tcp://host[:port]`` (port 514 by default) or
+    ``unix:///path`` -> (scheme, address for ``socket.connect``).
+
+    Raises:
+        ValueError: naming ``field`` when the address cannot be used.
+    """
+    usage = "use udp://host:port, tcp://host:port or unix:///path/to/socket"
+    if not isinstance(address, str):
+        raise ValueError(f"{field}: must be a string or None ({usage}), got {address!r}")
+    parts = urlsplit(address)
+    if parts.scheme not in SYSLOG_SCHEMES:
+        raise ValueError(
+            f"{field}: unknown scheme in {address!r}; "
+            f"allowed: {', '.join(SYSLOG_SCHEMES)} ({usage})"
+        )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"{field}: {address!r} has parts a syslog address has not ({usage})")
+    if parts.scheme == "unix":
+        if parts.netloc or not parts.path.strip("/"):
+            raise ValueError(f"{field}: {address!r} names no socket path ({usage})")
+        return "unix", parts.path
+    try:
+        port = _SYSLOG_PORT if parts.port is None else parts.port
+        host = parts.hostname or ""
+        host.encode("idna")  # a name DNS can take
+    except (ValueError, UnicodeError):
+        host, port = "", 0
+    if not (_HOST.fullmatch(host) or not host.isascii()) or not 0 < port < 65536:
+        raise ValueError(f"{field}: {address!r} is not host:port with a port 1..65535 ({usage})")
+    if parts.path not in ("", "/"):
+        raise ValueError(f"{field}: {address!r} has a path; only unix:// takes one ({usage})")
+    return parts.scheme, (host, port)
+
+
+def app_name(value: object, field: str) -> str:
+    """A syslog APP-NAME (and tag): 1..48 letters, digits, ``.``, ``_`` or ``-``.
+
+    Raises:
+        ValueError: naming ``field`` otherwise.
+    """
+    if not isinstance(value, str) or not _APP_NAME.fullmatch(value):
+        raise ValueError(f"{field}: must be 1..48 letters, digits, '.', '_' or '-', got {value!r}")
+    return value
 
 
 def _positive_int(value: object, field: str, minimum: int, unit: str) -> int:

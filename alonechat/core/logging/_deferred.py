@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ._report import warn
+from ._report import Losses, warn
 from ._sinks import batch
 from ._text import safe_repr
 
@@ -51,7 +51,7 @@ class Deferred:
     def __init__(self, size: int = 10_000, full: str = "block", timeout: float = 5.0) -> None:
         self.size, self.full, self.timeout = size, full, timeout
         #: Calls dropped because the queue was full, since this writer was made.
-        self.dropped = 0
+        self.losses = Losses()
         self._start_lock = threading.Lock()
         self._drop_lock = threading.Lock()
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
@@ -61,8 +61,6 @@ class Deferred:
         self._written = 0
         self._closed = False
         self._stalled = False  # a blocked call gave up: the writer made no progress
-        self._dropping: str | None = None  # since when calls are dropped (a time of day)
-        self._dropped_then = 0
         _INSTANCES.add(self)
 
     @property
@@ -76,7 +74,7 @@ class Deferred:
 
         When ``size`` calls wait already, a call waits for room (``"block"``) or is dropped
         (``"drop"``); a blocked call is dropped too once the writer has made no progress
-        for ``timeout`` seconds. Drops are counted in ``dropped`` and reported on stderr:
+        for ``timeout`` seconds. Drops are counted in ``losses`` and reported on stderr:
         one line when they start, one with their number when the queue is half empty
         again (or at exit).
         """
@@ -137,29 +135,22 @@ class Deferred:
         return True
 
     def _drop(self) -> None:
-        with self._drop_lock:
-            self.dropped += 1
-            if self._dropping is not None:
-                return
-            self._dropping, self._dropped_then = time.strftime("%H:%M:%S"), self.dropped - 1
         why = (
             f"the writer made no progress for {self.timeout:g}s"
             if self._stalled
             else 'LogConfig.queue_full="drop"'
         )
-        warn(
-            f"the log queue is full ({self.size} records; {why}): records are dropped "
-            "until there is room"
-        )
+        with self._drop_lock:
+            self.losses.lost(
+                1,
+                f"the log queue is full ({self.size} records; {why}): records are dropped "
+                "until there is room",
+            )
 
     def _report_drops(self, now: str) -> None:
         """End a run of drops with a line saying how many there were."""
         with self._drop_lock:
-            if self._dropping is None:
-                return
-            since, self._dropping = self._dropping, None
-            lost = self.dropped - self._dropped_then
-        warn(f"{now}; {lost} record{'s' * (lost != 1)} dropped since {since}")
+            self.losses.ended(now)
 
     def _start(self) -> None:
         with self._start_lock:
@@ -187,7 +178,7 @@ class Deferred:
                         warn(f"a queued record could not be written: {exc!r}")
             self._written += len(items)
             self._stalled = False
-            if self._dropping is not None and self._queue.qsize() <= self.size // 2:
+            if self.losses.ongoing and self._queue.qsize() <= self.size // 2:
                 self._report_drops("the log queue has room again")
             for function in done:
                 function()
@@ -218,7 +209,8 @@ class Deferred:
         self._closed = self._stalled = False
         self._start_lock, self._drop_lock = threading.Lock(), threading.Lock()
         self._queue = queue.SimpleQueue()
-        self._thread = self._ident = self._dropping = None
+        self._thread = self._ident = None
+        self.losses.ongoing = False
 
 
 def snapshot(fields: dict[str, object] | None) -> dict[str, object] | None:

@@ -17,15 +17,23 @@ from typing import Any, ClassVar
 
 from loguru import logger as _loguru
 
-from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, resolve_environment
+from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, parse_address, resolve_environment
 from ._deferred import Deferred
 from ._intercept import FROM_STDLIB, InterceptHandler, StdlibRouting
 from ._json import json_layout
 from ._levels import ERROR, level_no
 from ._redact import Redactor
 from ._report import warn
-from ._sinks import ERROR_LOG, MAIN_LOG, WRITTEN, RotatingFile, Writable, ensure_directory
-from ._syslog import SyslogSink, parse_address
+from ._sinks import (
+    ERROR_LOG,
+    MAIN_LOG,
+    WRITTEN,
+    RotatingFile,
+    StreamSink,
+    Writable,
+    ensure_directory,
+)
+from ._syslog import SyslogSink
 from ._templates import text_layout
 from ._text import Layout
 from ._tracing import span_ids
@@ -101,7 +109,7 @@ class LoggingManager:
         self._state = _UNCONFIGURED
         self._handlers: dict[_Destination, int] = {}  # -> loguru handler id
         self._sinks: dict[str, _Owned] = {}  # the sinks alonechat opened, by target
-        self._streams: dict[str, _Marking] = {}  # the wrappers of streams and syslog sinks
+        self._streams: dict[str, StreamSink] = {}  # the wrappers of streams and syslog sinks
         self._dropped_before: dict[str, int] = {}  # counts of sinks since closed, by target
         self._stdlib = StdlibRouting()
         self._removed_default = False
@@ -322,8 +330,8 @@ class LoggingManager:
         if not isinstance(sink, RotatingFile):
             replaced = self._streams.get(target)
             if replaced is not None:  # a handler replaced (colorize, diagnose): keep its count
-                self._count_before(target, replaced.dropped)
-            sink = self._streams[target] = _Marking(sink, target)
+                self._count_before(target, replaced.losses.count)
+            sink = self._streams[target] = StreamSink(sink, target)
         return _loguru.add(
             sink,
             level=destination.minimum,
@@ -342,9 +350,9 @@ class LoggingManager:
         for target in [t for t in self._sinks if t not in in_use]:
             sink = self._sinks.pop(target)
             sink.stop()
-            self._count_before(target, sink.dropped)
+            self._count_before(target, sink.losses.count)
         for target in [t for t in self._streams if t not in in_use]:
-            self._count_before(target, self._streams.pop(target).dropped)
+            self._count_before(target, self._streams.pop(target).losses.count)
 
     def _count_before(self, target: str, dropped: int) -> None:
         """Keep the loss count of a sink that goes, for :meth:`stats`."""
@@ -361,18 +369,18 @@ class LoggingManager:
         with self.lock:
             counts = dict(self._dropped_before)
             for target, owned in self._sinks.items():
-                counts[target] = counts.get(target, 0) + owned.dropped
+                counts[target] = counts.get(target, 0) + owned.losses.count
             for target, stream in self._streams.items():
-                counts[target] = counts.get(target, 0) + stream.dropped
+                counts[target] = counts.get(target, 0) + stream.losses.count
         named: dict[str, int] = {}
         for target, count in counts.items():
             name = _destination_name(target)
             named[name] = named.get(name, 0) + count
         queue = self._writer
         return {
-            "dropped": sum(named.values()) + queue.dropped,
+            "dropped": sum(named.values()) + queue.losses.count,
             "dropped_by_destination": named,
-            "dropped_from_queue": queue.dropped,
+            "dropped_from_queue": queue.losses.count,
             "queued": queue.queued,
         }
 
@@ -423,36 +431,6 @@ def _redact(redactor: Redactor, record: Any) -> None:
         record["extra"] = redactor.fields(record["extra"])
     except Exception as exc:
         record["extra"] = {"alonechat_redaction_error": f"fields withheld: {exc!r}"}
-
-
-class _Marking:
-    """Writes to a stream and notes the target on the record (see :class:`LoggingManager`;
-    a :class:`RotatingFile` notes it itself). It has no ``stop``: loguru stops a sink when
-    its handler is removed, but a sink alonechat opened may serve the handler replacing it
-    (``_drop`` stops it once no handler uses it)."""
-
-    def __init__(self, sink: Writable, target: str) -> None:
-        self.sink, self.target = sink, target
-        self.encoding = getattr(sink, "encoding", None) or "utf-8"
-        self._flush = getattr(sink, "flush", None)
-        self._failing = False
-        self.dropped = 0
-
-    def write(self, message: Any) -> None:
-        try:
-            self.sink.write(message)
-            if self._flush is not None:
-                self._flush()
-        except (OSError, ValueError) as exc:  # a closed pipe or stream: warn once, drop
-            self.dropped += 1
-            if not self._failing:
-                self._failing = True
-                warn(f"cannot write to {self.target} ({exc!r}); its records are dropped")
-            return
-        self._failing = False
-        record = getattr(message, "record", None)
-        if record is not None:
-            record[WRITTEN] = (*record.get(WRITTEN, ()), self.target)
 
 
 def _remove(handler_id: int) -> None:

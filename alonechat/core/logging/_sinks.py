@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._report import warn
+from ._report import Losses, warn
 
 #: Seconds between checks that the open file is still the one at its path.
 WATCH_INTERVAL = 1.0
@@ -90,10 +90,8 @@ class RotatingFile:
         self._lock = threading.Lock()
         _FILES.add(self)
         self._fd: int | None = None
-        self._failing = False
         #: Records that could not be written, since the file was opened.
-        self.dropped = 0
-        self._dropped_then = 0  # self.dropped when the current failure began
+        self.losses = Losses()
         self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._unverified: list[bytes] = []  # written since the file was last verified
@@ -124,12 +122,12 @@ class RotatingFile:
             except OSError as exc:
                 self._lost(1, exc)
                 return
-        if self._failing:
-            self._recovered()
+        if self.losses.ongoing:
+            self.losses.ended(f"writing {self.path} again")
 
     def write_records(self, records: Sequence[bytes]) -> None:
         """Append encoded records, each ending in a newline, in as few ``write`` calls as
-        rotation allows. Records that cannot be written are counted in ``dropped``."""
+        rotation allows. Records that cannot be written are counted in ``losses``."""
         with self._lock:
             done = 0
             try:
@@ -138,20 +136,14 @@ class RotatingFile:
             except OSError as exc:
                 self._lost(len(records) - done, exc)
                 return
-        if self._failing:
-            self._recovered()
+        if self.losses.ongoing:
+            self.losses.ended(f"writing {self.path} again")
 
     def _lost(self, count: int, exc: OSError) -> None:
         self._close()
-        self.dropped += count
-        if not self._failing:
-            self._failing, self._dropped_then = True, self.dropped - count
-            warn(f"cannot write {self.path} ({exc}); records are dropped until it works")
-
-    def _recovered(self) -> None:
-        self._failing = False
-        lost = self.dropped - self._dropped_then
-        warn(f"writing {self.path} again; {lost} record{'s' * (lost != 1)} dropped")
+        self.losses.lost(
+            count, f"cannot write {self.path} ({exc}); records are dropped until it works"
+        )
 
     def _append(self, records: Sequence[bytes], start: int) -> int:
         """Write ``records[start:end]``, those that fit in the current file (at least one,
@@ -345,6 +337,35 @@ def _interprocess_lock(path: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+class StreamSink:
+    """A stream (stderr, stdout) or any writable as a loguru sink: each record is written
+    and flushed, and noted on the loguru record as written to ``target``. A write that
+    fails (a closed pipe or stream) is counted in ``losses`` and reported, never raised.
+    It has no ``stop``: loguru stops a sink when its handler is removed, but the manager
+    may give this one to the handler that replaces it."""
+
+    def __init__(self, stream: Writable, target: str) -> None:
+        self.stream, self.target = stream, target
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+        self._flush = getattr(stream, "flush", None)
+        #: Records that could not be written.
+        self.losses = Losses()
+
+    def write(self, message: Any) -> None:
+        try:
+            self.stream.write(message)
+            if self._flush is not None:
+                self._flush()
+        except (OSError, ValueError) as exc:  # a closed pipe or stream
+            self.losses.lost(1, f"cannot write to {self.target} ({exc!r}); its records are dropped")
+            return
+        if self.losses.ongoing:
+            self.losses.ended(f"writing to {self.target} again")
+        record = getattr(message, "record", None)
+        if record is not None:
+            record[WRITTEN] = (*record.get(WRITTEN, ()), self.target)
 
 
 class _Held(threading.local):

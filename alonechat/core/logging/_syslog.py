@@ -20,33 +20,19 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
-import json
 import multiprocessing.util
 import os
-import re
 import select
 import socket
 import threading
 import time
 import weakref
-from logging.handlers import SysLogHandler
 from typing import Any
-from urllib.parse import urlsplit
 
-from ._report import warn
-from ._text import cut_chars, isoformat
+from ._config import app_name, parse_address
+from ._report import Losses, plural, warn
+from ._syslog_format import fit_bytes, hostname, local_header, priority, rfc5424_header
 
-#: Syslog facility names (``user``, ``daemon``, ``local0``..``local7``, ...) -> code.
-FACILITIES: dict[str, int] = dict(SysLogHandler.facility_names)
-SCHEMES = ("udp", "tcp", "unix")
-DEFAULT_PORT = 514
-#: rsyslog's default ``maxMessageSize``: longer messages arrive cut (broken JSON).
-DEFAULT_MAX_BYTES = 8096
-_PRINTUSASCII = frozenset(range(33, 127))
-_APP_NAME = re.compile(r"[A-Za-z0-9._-]{1,48}")
-_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # name, IPv4, IPv6
-# Month names of the unix-socket header (English whatever the locale, as syslogd expects).
-_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _BACKOFF = (0.1, 5.0)  # seconds between reconnection attempts: doubling from, up to
 _CONNECT_TIMEOUT = 2.0
 _SEND_TIMEOUT = 10.0  # a TCP server that reads nothing for this long is dropped
@@ -58,101 +44,6 @@ _WARN_EVERY = 60.0
 _INSTANCES: weakref.WeakSet[SyslogSink] = weakref.WeakSet()
 
 
-def severity(level_no: int) -> int:
-    """The syslog severity of a level: CRITICAL 2, ERROR 3, WARNING 4, SUCCESS 5 (notice),
-    INFO 6, DEBUG and TRACE 7; custom levels take the severity of the level below them."""
-    for floor, code in ((50, 2), (40, 3), (30, 4), (25, 5), (20, 6)):
-        if level_no >= floor:
-            return code
-    return 7
-
-
-def parse_address(address: object, field: str) -> tuple[str, str | tuple[str, int]]:
-    """``udp://host[:port]``, ``tcp://host[:port]`` (port 514 by default) or
-    ``unix:///path`` -> (scheme, address for ``socket.connect``).
-
-    Raises:
-        ValueError: naming ``field`` when the address cannot be used.
-    """
-    usage = "use udp://host:port, tcp://host:port or unix:///path/to/socket"
-    if not isinstance(address, str):
-        raise ValueError(f"{field}: must be a string or None ({usage}), got {address!r}")
-    parts = urlsplit(address)
-    if parts.scheme not in SCHEMES:
-        raise ValueError(
-            f"{field}: unknown scheme in {address!r}; allowed: {', '.join(SCHEMES)} ({usage})"
-        )
-    if parts.query or parts.fragment or "@" in parts.netloc:
-        raise ValueError(f"{field}: {address!r} has parts a syslog address has not ({usage})")
-    if parts.scheme == "unix":
-        if parts.netloc or not parts.path.strip("/"):
-            raise ValueError(f"{field}: {address!r} names no socket path ({usage})")
-        return "unix", parts.path
-    try:
-        port = DEFAULT_PORT if parts.port is None else parts.port
-        host = parts.hostname or ""
-        host.encode("idna")  # a name DNS can take
-    except (ValueError, UnicodeError):
-        host, port = "", 0
-    if not (_HOST.fullmatch(host) or not host.isascii()) or not 0 < port < 65536:
-        raise ValueError(f"{field}: {address!r} is not host:port with a port 1..65535 ({usage})")
-    if parts.path not in ("", "/"):
-        raise ValueError(f"{field}: {address!r} has a path; only unix:// takes one ({usage})")
-    return parts.scheme, (host, port)
-
-
-def app_name(value: object, field: str) -> str:
-    """A syslog APP-NAME (and tag): 1..48 letters, digits, ``.``, ``_`` or ``-``.
-
-    Raises:
-        ValueError: naming ``field`` otherwise.
-    """
-    if not isinstance(value, str) or not _APP_NAME.fullmatch(value):
-        raise ValueError(f"{field}: must be 1..48 letters, digits, '.', '_' or '-', got {value!r}")
-    return value
-
-
-def _hostname() -> str:
-    name = socket.gethostname()[:255]
-    return name if name and set(name.encode("utf-8")) <= _PRINTUSASCII else "-"
-
-
-def fit(body: str, limit: int) -> str | None:
-    """``body`` within ``limit`` bytes: a JSON object has its long strings (message,
-    traceback, fields) cut to a common length, with a marker, and stays valid JSON; None if
-    that cannot be done."""
-    try:
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            return None
-        best, low, high = None, 0, len(body)
-        while low <= high:  # the longest cap at which everything fits
-            cap = (low + high) // 2
-            text = _dumps(_capped(data, cap))
-            if len(text) <= limit:
-                best, low = text, cap + 1
-            else:
-                high = cap - 1
-        return best
-    except Exception:  # deep nesting, odd values: not worth more than a dropped message
-        return None
-
-
-def _dumps(data: object) -> str:
-    return json.dumps(data, separators=(",", ":"))  # ASCII: one byte per character
-
-
-def _capped(data: Any, cap: int) -> Any:
-    """``data`` with every string longer than ``cap`` (and its marker) cut to ``cap``."""
-    if isinstance(data, str):
-        return cut_chars(data, cap) if len(data) > cap + 60 else data
-    if isinstance(data, dict):
-        return {key: _capped(value, cap) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_capped(value, cap) for value in data]
-    return data
-
-
 class SyslogSink:
     """Sends each record as one syslog message (see the module for how, and what happens
     when the server is slow or gone).
@@ -161,7 +52,7 @@ class SyslogSink:
     MSG``; on a unix socket it is what local daemons (rsyslog's and journald's ``/dev/log``)
     parse, ``<PRI>Mmm dd hh:mm:ss APP-NAME[PROCID]: MSG``. MSG is the record as the layout
     wrote it (alonechat's JSON: ASCII, so no BOM is needed). A message longer than
-    ``max_bytes`` has its long JSON strings cut to one length (:func:`fit`), so that it
+    ``max_bytes`` has its long JSON strings cut to one length (``fit_bytes``), so that it
     stays valid JSON.
 
     TCP delivery: a batch interrupted by a broken connection is sent again on the next
@@ -176,9 +67,9 @@ class SyslogSink:
         self.address = address
         self.scheme, self._target = parse_address(address, "syslog address")
         self._stream = self.scheme == "tcp"
-        self._facility = FACILITIES[facility] * 8
+        self._facility = facility
         self._app = app_name(app, "app")
-        self._prefix = f" {_hostname()} {self._app} "
+        self._host = hostname()
         self.buffer, self.max_bytes = buffer, max_bytes
         self._pending: collections.deque[bytes] = collections.deque()
         self._wake = threading.Event()
@@ -195,9 +86,8 @@ class SyslogSink:
     def _reset(self) -> None:
         self._retry_at = 0.0
         self._backoff = _BACKOFF[0]
-        self._dropped = 0  # in the current outage
-        #: Messages that could not be sent, in all (in this process).
-        self.dropped = 0
+        #: Messages that could not be sent (in this process).
+        self.losses = Losses("message")
         self._outage: str | None = None  # why the server is unreachable, while it is
         self._warned: dict[str, float] = {}  # kind of trouble -> when it was reported
         self._rest_until = 0.0  # unix: callers do not wait for room until then
@@ -258,11 +148,12 @@ class SyslogSink:
         locked = self._lock.acquire(timeout=0.5)
         try:
             if self._pending:
+                unsent = plural(len(self._pending), "message")
                 warn(
-                    f"syslog: {_count(len(self._pending))} for {self.address} never sent "
+                    f"syslog: {unsent} for {self.address} never sent "
                     f"({self._outage or 'out of time'})"
                 )
-                self.dropped += len(self._pending)
+                self.losses.lost(len(self._pending), None)
                 self._pending.clear()
             if locked:
                 self._disconnect()
@@ -271,16 +162,14 @@ class SyslogSink:
                 self._lock.release()
 
     def _frame(self, record: Any, body: str) -> bytes | None:
-        pri = self._facility + severity(record["level"].no)
-        pid = record["process"].id
+        pri, pid = priority(self._facility, record["level"].no), record["process"].id
         if self.scheme == "unix":
-            t = record["time"]
-            header = f"<{pri}>{_MONTHS[t.month]} {t.day:2d} {t:%H:%M:%S} {self._app}[{pid}]: "
+            header = local_header(pri, record["time"], self._app, pid)
         else:
-            header = f"<{pri}>1 {isoformat(record['time'])}{self._prefix}{pid} - - "
+            header = rfc5424_header(pri, record["time"], self._host, self._app, pid)
         frame = (header + body).encode("utf-8", "backslashreplace")
         if len(frame) > self.max_bytes:
-            fitted = fit(body, self.max_bytes - len(header.encode()))
+            fitted = fit_bytes(body, self.max_bytes - len(header.encode()))
             if fitted is None:
                 self._drop("size", f"a {len(frame)}-byte message does not fit max_bytes")
                 return None
@@ -473,15 +362,16 @@ class SyslogSink:
             self._warn("outage", f"syslog server {self.address} unreachable ({exc}); {held}")
 
     def _lost(self) -> None:
-        """Count a message that could not be sent: in this outage, and in all."""
-        self._dropped += 1
-        self.dropped += 1
+        """Count a message that could not be sent (the warnings are ``_warn``'s)."""
+        self.losses.lost(1, None)
 
     def _recovered(self) -> None:
-        dropped, self._dropped = self._dropped, 0
         self._outage, self._backoff = None, _BACKOFF[0]
         self._warned.pop("outage", None)
-        warn(f"syslog server {self.address} reachable again; {_count(dropped)} dropped")
+        if self.losses.ongoing:
+            self.losses.ended(f"syslog server {self.address} reachable again")
+        else:
+            warn(f"syslog server {self.address} reachable again; no message dropped")
 
     def _drop(self, kind: str, reason: str) -> None:
         self._lost()
@@ -504,10 +394,6 @@ class SyslogSink:
         self._reset()
         if self._stream:  # a datagram socket can be shared; a stream would interleave
             self._disconnect()
-
-
-def _count(messages: int) -> str:
-    return f"{messages} message" if messages == 1 else f"{messages} messages"
 
 
 def _reinit_after_fork() -> None:
