@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, read_lines
+
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 # What each received message becomes in the output file: one line, fields split by "|".
 LINE = "%syslogseverity%|%syslogfacility%|%app-name%|%procid%|%msgid%|%hostname%|%msg%\\n"
@@ -24,12 +26,6 @@ def require_rsyslog() -> None:
     """Skip without rsyslog, except in CI (where .ci/run installs it): there, fail."""
     if not os.path.exists(RSYSLOGD) and not os.environ.get("CI"):
         pytest.skip("Debian's rsyslog is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Rsyslog:
@@ -88,9 +84,7 @@ class Rsyslog:
 
     def lines(self) -> list[list[str]]:
         """The received messages, each split into its 7 fields."""
-        if not self.out.exists():
-            return []
-        return [line.split("|", 6) for line in self.out.read_text().splitlines()]
+        return [line.split("|", 6) for line in read_lines(self.out)]
 
     def wait_for(self, count: int, timeout: float = 15) -> list[list[str]]:
         """The received messages once there are ``count`` (or at ``timeout``)."""

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -16,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import free_port, read_json, start_python
 
 # Hooks loaded into the server with --hooks chat_hooks:setup.
 HOOKS_PLUGIN = """
@@ -83,18 +79,12 @@ def setup(manager):
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     """A running server: its URLs, process, directory and log file."""
 
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[str]
     directory: Path
     log: Path
 
@@ -106,10 +96,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/ws?user={user}"
 
     def records(self) -> list[dict[str, Any]]:
-        if not self.log.exists():
-            return []
-        lines = self.log.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line]
+        return read_json(self.log)
 
     def wait_for(
         self, check: Callable[[list[dict[str, Any]]], bool], timeout: float = 15
@@ -146,19 +133,17 @@ def run_server(
     """``python -m AloneChat server`` on a free port in ``directory``; SIGTERM at the end."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "chat_hooks.py").write_text(HOOKS_PLUGIN)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ALONECHAT_")}
-    # The hooks module, then this checkout (so coverage follows the server's own files).
-    environment["PYTHONPATH"] = os.pathsep.join([str(directory), str(REPO_ROOT)])
-    environment.update(extra_env or {})
     port = free_port()
-    command = [sys.executable, "-m", "AloneChat", "server", "--port", str(port)]
+    command = ["-m", "AloneChat", "server", "--port", str(port)]
     command += ["--hooks", "chat_hooks:setup"] if hooks else []
     command += ["--json-logs", *args]
     if env is not None:
         command += ["--env", env]
     with open(directory / "stderr.txt", "wb") as stderr:
-        process = subprocess.Popen(
-            command, cwd=directory, env=environment, stdout=stderr, stderr=stderr
+        # The hooks module is importable, then this checkout (so coverage follows the
+        # server's own files); no ALONECHAT_* variable but ``extra_env``.
+        process = start_python(
+            *command, cwd=directory, env=extra_env, path=[directory], stdout=stderr, stderr=stderr
         )
     server = Server(port, process, directory, directory / log)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO, run_module, run_python
 
 
 def test_alias_gives_the_same_module_objects() -> None:
@@ -47,31 +47,24 @@ def test_fresh_interpreter_loads_each_module_once() -> None:
         "names = [n for n in sys.modules if n.lower().startswith('alonechat')];"
         "print(len(names), len({id(sys.modules[n]) for n in names}))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    total, unique = map(int, out.split())
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    total, unique = map(int, result.stdout.split())
     assert total == unique + 3  # AloneChat, AloneChat.core, AloneChat.core.logging
 
 
 def test_python_dash_m_aloneChat(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "AloneChat", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert result.returncode == 0
+    result = run_module("AloneChat", "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: python -m AloneChat")
 
 
 def test_no_paths_differ_only_in_case() -> None:
     """A checkout on macOS or Windows would lose one of two such paths."""
-    if not (ROOT / ".git").exists():
+    if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     files = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     paths = {str(Path(*Path(f).parts[:i])) for f in files for i in range(1, len(Path(f).parts) + 1)}
     lowered: dict[str, str] = {}

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from alonechat.cli import main
-from tests.helpers import REPO
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
-    )
+from tests.helpers import run_module
 
 
 def test_demo_writes_the_environment_files(tmp_path: Path) -> None:
-    result = run("alonechat", "demo", "--env", "prod", cwd=tmp_path)
+    result = run_module("alonechat", "demo", "--env", "prod", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # production: no console
     log = (tmp_path / "logs" / "prod" / "alonechat.log").read_text()
@@ -38,10 +28,7 @@ def test_demo_writes_the_environment_files(tmp_path: Path) -> None:
 
 
 def test_demo_reads_the_environment_variable(tmp_path: Path) -> None:
-    import os
-
-    env = {**os.environ, "ALONECHAT_ENV": "testing"}
-    result = run("AloneChat", "demo", cwd=tmp_path, env=env)
+    result = run_module("AloneChat", "demo", cwd=tmp_path, env={"ALONECHAT_ENV": "testing"})
     assert result.returncode == 0
     assert "DEBUG    | alonechat.demo | Debug information" in result.stderr
     assert not (tmp_path / "logs").exists()  # testing: no files
@@ -127,14 +114,8 @@ def test_a_port_in_use_is_one_line_on_stderr_in_production(tmp_path: Path) -> No
     """The server cannot bind: a non-zero exit and the reason on stderr, console or not."""
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "AloneChat", "server", "--env=production", f"--port={port}"],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        done = run_module(
+            "AloneChat", "server", "--env=production", f"--port={port}", cwd=tmp_path, timeout=60
         )
     assert done.returncode != 0
     lines = done.stderr.splitlines()

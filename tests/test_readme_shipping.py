@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from alonechat.core.logging import LogConfig, configure_logging, get_logger
-from tests.helpers import REPO, readme_blocks, run_python
+from tests.helpers import REPO, read_lines, readme_blocks, run_python
 from tests.rsyslog import running_rsyslog
 
 EXAMPLE = REPO / "docs" / "collectors" / "rsyslog-alonechat.conf"
@@ -69,7 +69,7 @@ def test_rsyslog_collects_the_json_log_file_across_rotations(tmp_path: Path) -> 
             lines = rsyslog.wait_for(len(expected))
             assert len(lines) == len(expected)
     assert len(list(logs.glob("alonechat.log.*"))) >= 3  # it did rotate
-    received = [line.split(" ", 1)[1] for line in collected.read_text().splitlines()]
+    received = [line.split(" ", 1)[1] for line in read_lines(collected)]
     assert received == expected
 
 

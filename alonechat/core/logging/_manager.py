@@ -6,7 +6,6 @@ import atexit
 import contextlib
 import dataclasses
 import logging
-import operator
 import os
 import signal
 import sys
@@ -43,6 +42,10 @@ from ._tracing import span_ids
 _STATE = "_alonechat_state"
 
 
+def _files(state: _State) -> Layout:
+    return state.files
+
+
 @dataclasses.dataclass(frozen=True)
 class _Destination:
     """Where one loguru handler writes, and what cannot change without replacing it."""
@@ -51,7 +54,7 @@ class _Destination:
     minimum: int  # the destination's own floor: ERROR for the error log
     colorize: bool
     diagnose: bool
-    layout: str = "files"  # the _State attribute with its layout
+    layout: Callable[[_State], Layout] = _files  # picks its layout from a state
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +72,14 @@ class _State:
 
 def _blank(record: dict[str, Any]) -> str:
     return ""
+
+
+def _console(state: _State) -> Layout:
+    return state.console
+
+
+def _structured(state: _State) -> Layout:
+    return state.structured
 
 
 _UNCONFIGURED = _State(None, _blank, _blank, _blank, frozenset())
@@ -249,7 +260,7 @@ class LoggingManager:
             wanted[destination] = syslog
         if config.stdout_json:  # 12-factor: JSON lines on stdout, no stderr text, no files
             target = f"<stdout {id(sys.stdout)}>"
-            wanted[_Destination(target, 0, False, layout="console", **options)] = sys.stdout
+            wanted[_Destination(target, 0, False, layout=_console, **options)] = sys.stdout
             return None, wanted
         if config.console_output:
             wanted[_stderr(config)] = sys.stderr
@@ -301,23 +312,13 @@ class LoggingManager:
         sink = self._sinks.get(target)
         if not isinstance(sink, SyslogSink):
             sink = self._sinks[target] = SyslogSink(config.syslog_address, **settings)
-        return _Destination(target, 0, False, config.diagnose, layout="structured"), sink
+        return _Destination(target, 0, False, config.diagnose, layout=_structured), sink
 
     def _add(self, destination: _Destination, sink: Writable) -> int:
-        target = destination.target
-        layout_of: Callable[[_State], Layout] = operator.attrgetter(destination.layout)
+        target, layout_of = destination.target, destination.layout
 
         def accept(record: Any) -> bool:
-            state = record.get(_STATE)
-            if state is None:  # the first of the handlers: mask the secrets, pin the state
-                state = self._state
-                if state.redactor is not None:
-                    _redact(state.redactor, record)
-                ids = span_ids()
-                if ids is not None:
-                    record["extra"].setdefault("trace_id", ids[0])
-                    record["extra"].setdefault("span_id", ids[1])
-                record[_STATE] = state
+            state = self._prepared(record)
             if target not in state.active:
                 return False
             if not record.get(FROM_STDLIB) and not _enabled(record):
@@ -341,6 +342,25 @@ class LoggingManager:
             backtrace=False,
             diagnose=destination.diagnose,
         )
+
+    def _prepared(self, record: Any) -> _State:
+        """Prepare a loguru record once, whichever of alonechat's handlers sees it first:
+        mask its secrets, add the active span's trace ids, and pin the state every handler
+        then judges and formats it by; returns that state. (loguru changes records in
+        patchers, but those belong to a logger, and would also reach the records users send
+        to their own loguru sinks; alonechat's handlers' filters call this instead, and
+        otherwise only decide.)"""
+        state: _State | None = record.get(_STATE)
+        if state is None:
+            state = self._state
+            if state.redactor is not None:
+                _redact(state.redactor, record)
+            ids = span_ids()
+            if ids is not None:
+                record["extra"].setdefault("trace_id", ids[0])
+                record["extra"].setdefault("span_id", ids[1])
+            record[_STATE] = state
+        return state
 
     def _drop(self, destinations: set[_Destination]) -> None:
         """Remove the handlers of ``destinations`` and close files no handler uses."""
@@ -400,7 +420,7 @@ def _stderr(config: LogConfig) -> _Destination:
     if colorize is None:
         colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
     target = f"<stderr {id(sys.stderr)}>"
-    return _Destination(target, 0, colorize, config.diagnose, layout="console")
+    return _Destination(target, 0, colorize, config.diagnose, layout=_console)
 
 
 def _enabled(record: Any) -> bool:

@@ -7,16 +7,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from alonechat.core.logging import LogConfig, get_logger, log_context
 from tests.helpers import read_json
 
 Configure = Callable[..., LogConfig]
-
-
-def records(log_dir: Path) -> list[dict[str, Any]]:
-    return read_json(log_dir / "alonechat.log")
 
 
 def test_fields_reach_every_logger_inside_the_block(configure: Configure, log_dir: Path) -> None:
@@ -25,7 +20,7 @@ def test_fields_reach_every_logger_inside_the_block(configure: Configure, log_di
         get_logger("facade").info("one")
         logging.getLogger("stdlib.lib").warning("two")
     get_logger("facade").info("outside")
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert [(r.get("request_id"), r.get("user")) for r in got] == [
         ("r-1", "ann"),
         ("r-1", "ann"),
@@ -40,7 +35,7 @@ def test_nesting_merges_and_exit_restores(configure: Configure, log_dir: Path) -
         with log_context(b=2, c=3):
             logger.info("inner")
         logger.info("outer")
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert {k: got[0][k] for k in "abc"} == {"a": 1, "b": 2, "c": 3}
     assert {k: got[1].get(k) for k in "abc"} == {"a": 1, "b": 1, "c": None}
 
@@ -59,7 +54,7 @@ def test_asyncio_tasks_never_see_each_others_fields(configure: Configure, log_di
         await asyncio.gather(handle("task-a"), handle("task-b"))
 
     asyncio.run(main())
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert len(got) == 10
     assert len({r["request_id"] for r in got[:2]}) == 2  # really interleaved
     for record in got:
@@ -81,7 +76,7 @@ def test_threads_never_see_each_others_fields(configure: Configure, log_dir: Pat
         thread.start()
     for thread in threads:
         thread.join()
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert len(got) == 200
     assert all(r["worker"] == r["message"] for r in got)
 
@@ -94,4 +89,4 @@ def test_usable_as_a_decorator(configure: Configure, log_dir: Path) -> None:
         get_logger("jobs").info("running")
 
     job()
-    assert records(log_dir)[0]["job"] == "nightly"
+    assert read_json(log_dir / "alonechat.log")[0]["job"] == "nightly"

@@ -25,10 +25,9 @@ from alonechat.core.logging import (
     reset_logging,
     stats,
 )
-from tests.helpers import read_json, read_lines, run_python
+from tests.helpers import read_json, read_lines, run_python, start_python
 
 Configure = Callable[..., LogConfig]
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_caller_thread_time_and_context_are_the_callers(
@@ -97,19 +96,15 @@ def test_reconfiguring_writes_the_queue_under_the_old_configuration(
 
 
 def _script(tmp_path: Path, body: str) -> subprocess.Popen[str]:
-    script = tmp_path / "app.py"
-    script.write_text(
+    """Start ``body`` after a deferred configuration, in tmp_path; stdout and stderr piped."""
+    code = (
         "import os, signal, sys, time\n"
         "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
         "configure_logging(LogConfig(log_dir='logs', console_output=False, enqueue=True,\n"
         "                            format_string='%(message)s'))\n"
         "log = get_logger('app')\n" + textwrap.dedent(body)
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    return start_python("-c", code, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_interpreter_exit_writes_everything_queued(tmp_path: Path) -> None:
@@ -184,17 +179,17 @@ def test_a_stuck_sink_cannot_hang_shutdown(
 def test_records_from_late_exit_functions_are_written(tmp_path: Path) -> None:
     """An atexit function registered before logging was configured runs after the writer
     closed: its record is written by the caller itself."""
-    script = tmp_path / "late.py"
-    script.write_text(
+    result = run_python(
         "import atexit\n"
         "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
         "atexit.register(lambda: get_logger('app').info('bye'))\n"
         "configure_logging(LogConfig(log_dir='logs', console_output=False, enqueue=True,\n"
         "                            format_string='%(message)s'))\n"
-        "get_logger('app').info('hello')\n"
+        "get_logger('app').info('hello')\n",
+        tmp_path,
+        timeout=60,
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True, timeout=60)
+    assert result.returncode == 0, result.stderr
     assert read_lines(tmp_path / "logs" / "alonechat.log") == ["hello", "bye"]
 
 

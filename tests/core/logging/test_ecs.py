@@ -74,9 +74,8 @@ def test_records_carry_the_field_names_and_values_of_ecs_logging(
 def test_the_spec_fields_come_first_and_times_are_utc(configure: Configure, log_dir: Path) -> None:
     configure(json_output=True, json_schema="ecs")
     get_logger("svc").warning("first")
-    line = (log_dir / "alonechat.log").read_text().splitlines()[0]
-    assert list(json.loads(line))[:4] == ["@timestamp", "log.level", "message", "ecs.version"]
-    record = json.loads(line)
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert list(record)[:4] == ["@timestamp", "log.level", "message", "ecs.version"]
     stamp = datetime.strptime(record["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     assert abs((now - stamp).total_seconds()) < 60

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from alonechat.core.logging import LogConfig, configure_logging, get_logger, reset_logging
 from alonechat.core.logging._intercept import RESERVED
 from tests.conftest import detach_pytest_handlers
+from tests.helpers import read_lines
 
 ANY = st.one_of(
     st.none(),
@@ -88,7 +89,7 @@ def test_any_message_is_written_as_one_parseable_line(
     finally:
         logging.getLogger().removeHandler(second)
         reset_logging()
-    lines = (log_dir / "alonechat.log").read_text(encoding="utf-8").splitlines()
+    lines = read_lines(log_dir / "alonechat.log")
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert record["level"] == "WARNING"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
-import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,13 +24,9 @@ from alonechat.core.logging import (
     uvicorn_log_config,
 )
 from tests.conftest import detach_pytest_handlers
-from tests.helpers import REPO, read_json, read_lines, readme_blocks
+from tests.helpers import free_port, read_json, read_lines, readme_blocks, start_python
 
 Configure = Callable[..., LogConfig]
-
-
-def records(log_dir: Path) -> list[dict[str, Any]]:
-    return read_json(log_dir / "alonechat.log")
 
 
 def test_stdlib_records_reach_the_sinks_once(configure: Configure, log_dir: Path) -> None:
@@ -42,7 +36,7 @@ def test_stdlib_records_reach_the_sinks_once(configure: Configure, log_dir: Path
     stdlib = logging.getLogger("urllib3.connectionpool")
     line = sys._getframe().f_lineno + 1
     stdlib.warning("Retrying %s (%d)", "GET /", 2)
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["logger"] == "urllib3.connectionpool"
     assert record["level"] == "WARNING"
     assert record["message"] == "Retrying GET / (2)"
@@ -56,7 +50,7 @@ def test_stdlib_levels_follow_the_config(configure: Configure, log_dir: Path) ->
     configure(level="WARNING", json_output=True)
     logging.getLogger("lib").info("dropped")
     logging.getLogger("lib").error("kept")
-    assert [r["message"] for r in records(log_dir)] == ["kept"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["kept"]
 
 
 def test_stdlib_stacklevel_and_thread_are_kept(configure: Configure, log_dir: Path) -> None:
@@ -69,7 +63,7 @@ def test_stdlib_stacklevel_and_thread_are_kept(configure: Configure, log_dir: Pa
     thread = threading.Thread(target=lambda: (helper(), None), name="worker-7")
     thread.start()
     thread.join()
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["thread"] == "worker-7"
     assert record["line"] == line
 
@@ -86,7 +80,7 @@ def test_custom_stdlib_levels(configure: Configure, log_dir: Path) -> None:
     finally:
         del logging._levelToName[25], logging._nameToLevel["NOTICE"]
         del logging._levelToName[5], logging._nameToLevel["TRACE"]
-    assert [(r["level"], r["message"]) for r in records(log_dir)] == [
+    assert [(r["level"], r["message"]) for r in read_json(log_dir / "alonechat.log")] == [
         ("NOTICE", "notice"),
         ("Level 35", "unnamed"),
         ("TRACE", "trace"),
@@ -101,7 +95,7 @@ def test_stdlib_exceptions_and_extra(configure: Configure, log_dir: Path) -> Non
         logging.getLogger("lib").exception(
             "write failed", extra={"path": "/tmp/x", "color_message": "\x1b[31mwrite\x1b[0m"}
         )
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["exc_type"] == "OSError"
     assert "raise OSError" in record["exc_traceback"]
     assert record["path"] == "/tmp/x"
@@ -123,7 +117,7 @@ def test_stdlib_bad_format_gets_a_marker(
     finally:
         isolated.handlers.clear()
         isolated.propagate = True
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["message"].startswith("%s %s [alonechat: message does not fit its args")
     assert "Logging error" not in capsys.readouterr().err
 
@@ -131,7 +125,9 @@ def test_stdlib_bad_format_gets_a_marker(
 def test_stdlib_stack_info(configure: Configure, log_dir: Path) -> None:
     configure(json_output=True)
     logging.getLogger("lib").info("look", stack_info=True)
-    assert records(log_dir)[0]["message"].startswith("look\nStack (most recent call last):")
+    assert read_json(log_dir / "alonechat.log")[0]["message"].startswith(
+        "look\nStack (most recent call last):"
+    )
 
 
 def test_reset_removes_the_routing(configure: Configure, log_dir: Path) -> None:
@@ -140,12 +136,6 @@ def test_reset_removes_the_routing(configure: Configure, log_dir: Path) -> None:
     reset_logging()
     assert not any(isinstance(h, InterceptHandler) for h in logging.getLogger().handlers)
     assert logging.getLogger("noisy").level == logging.NOTSET
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -157,7 +147,7 @@ def test_uvicorn_records_go_through_once(configure: Configure, log_dir: Path) ->
     """A real uvicorn server: startup and access lines each once, access args as fields."""
     uvicorn = pytest.importorskip("uvicorn")
     configure(json_output=True)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         _app, host="127.0.0.1", port=port, lifespan="off", log_config=uvicorn_log_config()
     )
@@ -174,7 +164,7 @@ def test_uvicorn_records_go_through_once(configure: Configure, log_dir: Path) ->
     finally:
         server.should_exit = True
         thread.join(timeout=20)
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     running = [r for r in got if r["message"].startswith("Uvicorn running on")]
     assert len(running) == 1
     assert running[0]["logger"] == "uvicorn.error"
@@ -201,7 +191,7 @@ def test_basic_config_handlers_are_taken_over_and_given_back(
         configure(json_output=True)
         logging.getLogger("lib").warning("once")
         assert "once" not in capsys.readouterr().err
-        assert [r["message"] for r in records(log_dir)] == ["once"]
+        assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["once"]
         reset_logging()
         assert old_handler in root.handlers
     finally:
@@ -263,7 +253,7 @@ def test_basic_config_force_after_configuring_replaces_the_handler(
         assert not any(isinstance(h, InterceptHandler) for h in root.handlers)
         logging.getLogger("after").warning("to stderr only")
         assert "basic: to stderr only" in capsys.readouterr().err
-        assert records(log_dir) == []
+        assert read_json(log_dir / "alonechat.log") == []
         configure(json_output=True)  # takes basicConfig's StreamHandler over again
         logging.getLogger("after").warning("back in the files")
         assert "back in the files" not in capsys.readouterr().err
@@ -272,7 +262,7 @@ def test_basic_config_force_after_configuring_replaces_the_handler(
         for handler in root.handlers[:]:
             if type(handler) is logging.StreamHandler:
                 root.removeHandler(handler)
-    assert [r["message"] for r in records(log_dir)] == ["back in the files"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["back in the files"]
 
 
 def _dict_config(log_dir: Path, **handler: object) -> dict[str, Any]:
@@ -306,7 +296,7 @@ def test_a_dict_config_names_alonechat_handler(log_dir: Path) -> None:
     logging.getLogger("django.db.backends").info("(0.001) SELECT 1")
     logging.getLogger("django.request").warning("Not Found: /x")
     logging.getLogger("django.request").debug("below the dict's root level")
-    assert [(r["logger"], r["message"]) for r in records(log_dir)] == [
+    assert [(r["logger"], r["message"]) for r in read_json(log_dir / "alonechat.log")] == [
         ("django.request", "Not Found: /x")
     ]
 
@@ -317,7 +307,7 @@ def test_a_handler_named_twice_writes_a_record_once(configure: Configure, log_di
     child = logging.getLogger("twice")
     child.addHandler(InterceptHandler())
     child.warning("once")
-    assert [r["message"] for r in records(log_dir)] == ["once"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["once"]
 
 
 def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -> None:
@@ -331,17 +321,14 @@ def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -
         "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
         "    await send({'type': 'http.response.body', 'body': b'ok'})\n"
     )
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "app_module:app", "--port", str(port)),
-            *("--lifespan", "off", "--log-config", "log-config.json"),
-        ],
+    port = free_port()
+    server = start_python(
+        *("-m", "uvicorn", "app_module:app", "--port", str(port)),
+        *("--lifespan", "off", "--log-config", "log-config.json"),
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{tmp_path}"},
+        path=[tmp_path],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -357,7 +344,7 @@ def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert any(r["message"].startswith("Uvicorn running on") for r in got), err
     access = [r for r in got if r["logger"] == "uvicorn.access"]
     assert len(access) == 1
@@ -393,7 +380,7 @@ def test_what_a_dict_config_set_on_the_handler_ends_with_reset(log_dir: Path) ->
     configure_logging(LogConfig(log_dir=log_dir, console_output=False, json_output=True))
     detach_pytest_handlers()
     logging.getLogger("app").warning("written")
-    assert [r["message"] for r in records(log_dir)] == ["written"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["written"]
 
 
 def test_handlers_added_after_alonechats_stay_through_reconfiguration(
@@ -413,4 +400,4 @@ def test_handlers_added_after_alonechats_stay_through_reconfiguration(
     finally:
         root.removeHandler(mine)
     assert "mine: to both" in capsys.readouterr().err
-    assert [r["message"] for r in records(log_dir)] == ["to both"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["to both"]

@@ -27,10 +27,6 @@ from tests.helpers import read_json, read_lines, run_python
 Configure = Callable[..., LogConfig]
 
 
-def records(log_dir: Path) -> list[dict[str, Any]]:
-    return read_json(log_dir / "alonechat.log")
-
-
 # --- the logger object is stdlib's ------------------------------------------------------
 
 
@@ -142,7 +138,7 @@ def test_every_level_method_writes_its_level(route: Configure, log_dir: Path) ->
     logger.fatal("f")
     logger.log(20, "via log")
     logger.log(25, "custom")
-    got = [(r["level"], r["message"]) for r in records(log_dir)]
+    got = [(r["level"], r["message"]) for r in read_json(log_dir / "alonechat.log")]
     assert got == [
         ("DEBUG", "d"),
         ("INFO", "i"),
@@ -162,7 +158,7 @@ def test_percent_args_and_the_dict_form(route: Configure, log_dir: Path) -> None
     logger.info("User %s from %s", "ann", "10.0.0.1")
     logger.info("%(user)s has %(n)d messages", {"user": "bob", "n": 3})
     logger.info("%d%% done", 50)
-    assert [r["message"] for r in records(log_dir)] == [
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
         "User ann from 10.0.0.1",
         "bob has 3 messages",
         "50% done",
@@ -176,7 +172,7 @@ def test_messages_without_args_are_written_unchanged(
     """Braces and lone % signs are never passed to str.format or %."""
     route(json_output=True)
     get_logger("raw").info(text)
-    assert records(log_dir)[0]["message"] == text
+    assert read_json(log_dir / "alonechat.log")[0]["message"] == text
 
 
 def test_mismatched_args_get_a_marker_and_never_raise(route: Configure, log_dir: Path) -> None:
@@ -185,7 +181,7 @@ def test_mismatched_args_get_a_marker_and_never_raise(route: Configure, log_dir:
     logger.info("%s and %s", "one")
     logger.info("%d", "not a number")
     logger.info("no placeholder", "extra arg")
-    messages = [r["message"] for r in records(log_dir)]
+    messages = [r["message"] for r in read_json(log_dir / "alonechat.log")]
     assert len(messages) == 3
     assert messages[0].startswith("%s and %s [alonechat: message does not fit its args ('one',)")
     assert "not enough arguments" in messages[0]
@@ -197,7 +193,7 @@ def test_non_string_messages_are_stringified(route: Configure, log_dir: Path) ->
     route(json_output=True)
     get_logger("obj").info({"k": 1})
     get_logger("obj").info(ValueError("boom"))
-    assert [r["message"] for r in records(log_dir)] == ["{'k': 1}", "boom"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["{'k': 1}", "boom"]
 
 
 def test_args_are_formatted_only_when_the_record_is_written(route: Configure) -> None:
@@ -221,7 +217,7 @@ def test_records_carry_the_callers_location(route: Configure, log_dir: Path) -> 
     logger = get_logger("where")
     line = sys._getframe().f_lineno + 1
     logger.info("here")
-    record = records(log_dir)[0]
+    record = read_json(log_dir / "alonechat.log")[0]
     assert record["logger"] == "where"
     assert record["module"] == "test_logger"
     assert record["function"] == "test_records_carry_the_callers_location"
@@ -237,7 +233,7 @@ def test_stacklevel_reports_the_callers_caller(route: Configure, log_dir: Path) 
     route(json_output=True)
     line = sys._getframe().f_lineno + 1
     _helper_that_logs(get_logger("stack"))
-    record = records(log_dir)[0]
+    record = read_json(log_dir / "alonechat.log")[0]
     assert record["function"] == "test_stacklevel_reports_the_callers_caller"
     assert record["line"] == line
 
@@ -247,7 +243,7 @@ def test_logger_adapter_reports_its_caller(route: Configure, log_dir: Path) -> N
     adapter = logging.LoggerAdapter(get_logger("adapted"), {"tenant": "t-1"})
     line = sys._getframe().f_lineno + 1
     adapter.info("through an adapter")
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["file"], record["line"]) == (__file__, line)
     assert record["function"] == "test_logger_adapter_reports_its_caller"
     assert record["tenant"] == "t-1"
@@ -276,7 +272,7 @@ def test_exc_info_forms(route: Configure, log_dir: Path) -> None:
     error_outside = ValueError("later")
     logger.error("outside except", exc_info=error_outside)
     logger.error("no current exception", exc_info=True)
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     for record in got[:4]:
         assert record["exc_type"] == "KeyError"
         assert record["exc_message"] == "'missing'"
@@ -301,7 +297,7 @@ def test_exception_text_follows_the_line_in_text_files(route: Configure, log_dir
 def test_stack_info_appends_the_stack(route: Configure, log_dir: Path) -> None:
     route(json_output=True)
     get_logger("stack").info("with stack", stack_info=True)
-    message = records(log_dir)[0]["message"]
+    message = read_json(log_dir / "alonechat.log")[0]["message"]
     assert message.startswith("with stack\nStack (most recent call last):\n")
     last_frame = message.splitlines()[-2]
     assert "in test_stack_info_appends_the_stack" in last_frame
@@ -311,7 +307,7 @@ def test_stack_info_appends_the_stack(route: Configure, log_dir: Path) -> None:
 def test_stack_info_deeper_than_the_stack_is_clamped(route: Configure, log_dir: Path) -> None:
     route(json_output=True)
     get_logger("deep").info("deep", stack_info=True, stacklevel=10_000)
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["message"].startswith("deep\nStack (most recent call last):")
     outermost = sys._getframe()
     while outermost.f_back is not None:
@@ -324,18 +320,21 @@ def test_extra_fields_reach_json(route: Configure, log_dir: Path) -> None:
     get_logger("extra").info(
         "Processing request", extra={"request_id": "r-1", "user_id": 7, "duration": 0.5}
     )
-    record = records(log_dir)[0]
+    record = read_json(log_dir / "alonechat.log")[0]
     assert record["message"] == "Processing request"
     assert (record["request_id"], record["user_id"], record["duration"]) == ("r-1", 7, 0.5)
 
 
 def test_extra_keys_stdlib_refuses_raise_as_in_stdlib(route: Configure, log_dir: Path) -> None:
-    """An ``extra`` key naming a LogRecord attribute is stdlib's KeyError, on either route."""
+    """An ``extra`` key naming a LogRecord attribute is stdlib's KeyError, on either route;
+    the record is not written, the next one is."""
     route(json_output=True)
     for key in ("message", "asctime", "lineno"):
         with pytest.raises(KeyError, match=f"Attempt to overwrite '{key}' in LogRecord"):
             get_logger("extra").info("clash", extra={key: "x"})
-    assert records(log_dir) == []
+    get_logger("extra").info("no clash", extra={"key": "x"})
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert (record["message"], record["key"]) == ("no clash", "x")
 
 
 def test_extra_fields_in_format_string(route: Configure, log_dir: Path) -> None:
@@ -355,7 +354,7 @@ def test_custom_level_names_match_stdlib(route: Configure, log_dir: Path) -> Non
         logging.getLogger("custom.plain").log(25, "via logging.getLogger")
     finally:
         del logging._levelToName[25], logging._nameToLevel["NOTICE"]
-    assert [r["level"] for r in records(log_dir)] == ["NOTICE", "NOTICE"]
+    assert [r["level"] for r in read_json(log_dir / "alonechat.log")] == ["NOTICE", "NOTICE"]
 
 
 def test_an_unprintable_message_is_written_as_such(route: Configure, log_dir: Path) -> None:
@@ -368,7 +367,10 @@ def test_an_unprintable_message_is_written_as_such(route: Configure, log_dir: Pa
 
     get_logger("robust").info(Unprintable())
     get_logger("robust").info("after")
-    assert [r["message"] for r in records(log_dir)] == ["<unprintable Unprintable>", "after"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
+        "<unprintable Unprintable>",
+        "after",
+    ]
 
 
 def test_a_failing_call_is_reported_as_stdlib_reports_it(
@@ -392,7 +394,7 @@ def test_a_failing_call_is_reported_as_stdlib_reports_it(
     assert "--- Logging error ---" in err
     assert "RuntimeError: simulated failure" in err
     assert "Message: 'lost %s'" in err
-    assert [r["message"] for r in records(log_dir)] == ["after"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["after"]
 
 
 def test_the_fast_path_writes_what_stdlibs_route_writes(
@@ -417,7 +419,7 @@ def test_the_fast_path_writes_what_stdlibs_route_writes(
         adapter.info("adapted")
         logger.log(25, "custom level")
     root.removeHandler(second)
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert len(got) == 10
     for fast, stdlib in zip(got[:5], got[5:], strict=True):
         for record in (fast, stdlib):
@@ -447,7 +449,7 @@ def test_a_logging_call_in_a_queue_handler_setup(configure: Configure, log_dir: 
         listener.stop()
         logger.handlers.clear()
         logger.propagate = True
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["line"], record["function"]) == (
         line,
         "test_a_logging_call_in_a_queue_handler_setup",
@@ -489,18 +491,22 @@ def test_a_handler_on_the_logger_and_on_the_root_see_records_once(
         on_root.records[0].funcName
         == "test_a_handler_on_the_logger_and_on_the_root_see_records_once"
     )
-    assert [r["message"] for r in records(log_dir)] == ["seen by all"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["seen by all"]
 
 
 def test_propagate_false_keeps_records_from_the_root(configure: Configure, log_dir: Path) -> None:
+    """propagate=False: the logger's own handler gets the record, the files do not; once it
+    propagates again, both do."""
     configure(json_output=True)
     logger = get_logger("private")
     own = Recording()
     logger.addHandler(own)
     logger.propagate = False
     logger.error("only mine")
-    assert [r.getMessage() for r in own.records] == ["only mine"]
-    assert records(log_dir) == []
+    logger.propagate = True
+    logger.error("shared")
+    assert [r.getMessage() for r in own.records] == ["only mine", "shared"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["shared"]
 
 
 def test_filters_and_disabled_loggers(configure: Configure, log_dir: Path) -> None:
@@ -512,7 +518,7 @@ def test_filters_and_disabled_loggers(configure: Configure, log_dir: Path) -> No
     off = get_logger("off")
     off.disabled = True
     off.error("never")
-    assert [r["message"] for r in records(log_dir)] == ["public"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["public"]
 
 
 def test_logging_disable_silences_every_logger(configure: Configure, log_dir: Path) -> None:
@@ -524,7 +530,7 @@ def test_logging_disable_silences_every_logger(configure: Configure, log_dir: Pa
     finally:
         logging.disable(logging.NOTSET)
     get_logger("quiet").critical("back")
-    assert [r["message"] for r in records(log_dir)] == ["back"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["back"]
 
 
 def test_stdlib_levels_are_the_levels(configure: Configure, log_dir: Path) -> None:
@@ -547,7 +553,10 @@ def test_stdlib_levels_are_the_levels(configure: Configure, log_dir: Path) -> No
         }
     )
     child.debug("dictConfig's level")
-    assert [r["message"] for r in records(log_dir)] == ["at it", "dictConfig's level"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
+        "at it",
+        "dictConfig's level",
+    ]
 
 
 def test_set_level_changes_the_logger_not_the_configuration(
@@ -562,7 +571,7 @@ def test_set_level_changes_the_logger_not_the_configuration(
     get_logger("untouched").info("dropped too")
     assert LoggingManager().config.component_levels == {}  # type: ignore[union-attr]
     assert logging.getLogger().handlers.count(handler) == 1
-    assert [r["message"] for r in records(log_dir)] == ["kept"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["kept"]
     with pytest.raises(ValueError, match="Unknown level: 'LOUD'"):
         tuned.setLevel("LOUD")
 
@@ -574,7 +583,7 @@ def test_a_library_logger_with_a_null_handler_still_reaches_the_sinks(
     library = get_logger("library")
     library.addHandler(logging.NullHandler())
     library.warning("from a library")
-    assert [r["message"] for r in records(log_dir)] == ["from a library"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["from a library"]
 
 
 # --- the fast path is taken exactly when it cannot change the result -----------------------
@@ -598,7 +607,11 @@ def test_alonechats_handler_alone_takes_the_fast_path(
     logger.info("direct")
     logging.LoggerAdapter(logger, {"k": 1}).warning("adapted")
     logger.error("deeper", stacklevel=2, extra={"k": 2}, exc_info=ValueError("x"))
-    assert [r["message"] for r in records(log_dir)] == ["direct", "adapted", "deeper"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
+        "direct",
+        "adapted",
+        "deeper",
+    ]
 
 
 def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Path) -> None:
@@ -633,7 +646,7 @@ def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Pa
         get_logger("route.nocaller").info("no caller lookup")
     finally:
         logging._srcfile = srcfile  # type: ignore[attr-defined]
-    factory_record, subclass, zero, nocaller = records(log_dir)
+    factory_record, subclass, zero, nocaller = read_json(log_dir / "alonechat.log")
     assert factory_record["request_id"] == "from-factory"
     assert subclass["tenant"] == "t-1"
     assert zero["function"] == "findCaller"  # stdlib's answer to stacklevel=0
@@ -670,7 +683,7 @@ def test_handlers_added_and_removed_while_threads_log(configure: Configure, log_
     stop.set()
     churner.join()
     assert errors == []
-    messages = [r["message"] for r in records(log_dir)]
+    messages = [r["message"] for r in read_json(log_dir / "alonechat.log")]
     assert sorted(messages) == sorted(f"{w}-{n}" for w in range(4) for n in range(2_000))
 
 
@@ -692,4 +705,7 @@ def test_levels_cached_before_a_change_do_not_outlive_it(
     logger.info("below the new level")
     logger.setLevel(logging.DEBUG)
     logger.debug("now enabled")
-    assert [r["message"] for r in records(log_dir)] == ["cached as enabled", "now enabled"]
+    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
+        "cached as enabled",
+        "now enabled",
+    ]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import read_lines
+from tests.helpers import read_lines, start_python
 
-REPO = Path(__file__).resolve().parents[3]
 WORKER = """
 import sys
 from alonechat.core.logging import LogConfig, configure_logging, get_logger, reset_logging
@@ -29,16 +27,8 @@ reset_logging()
 
 @pytest.mark.skipif(sys.platform == "win32", reason="inter-process rotation needs flock")
 def test_four_processes_lose_and_double_nothing(tmp_path: Path) -> None:
-    (tmp_path / "worker.py").write_text(WORKER)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     workers = [
-        subprocess.Popen(
-            [sys.executable, "worker.py", f"p{n}", "20000"],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.PIPE,
-            text=True,
-        )
+        start_python("-c", WORKER, f"p{n}", "20000", cwd=tmp_path, stdin=subprocess.PIPE)
         for n in range(4)
     ]
     for worker in workers:  # all configured: go
@@ -53,7 +43,7 @@ def test_four_processes_lose_and_double_nothing(tmp_path: Path) -> None:
     backups = sorted(int(p.suffix[1:]) for p in logs.glob("alonechat.log.*"))
     assert backups == list(range(1, len(backups) + 1)), "backup numbers have a gap"
     assert len(backups) > 10  # it rotated a lot, with four writers
-    lines = [line for path in logs.glob("alonechat.log*") for line in read_lines(path)]
+    lines = read_lines(logs / "alonechat.log", backups=True)
     expected = {f"p{n}-{i}" for n in range(4) for i in range(20000)}
     assert len(lines) == len(expected), "a record was lost or doubled"
     assert set(lines) == expected

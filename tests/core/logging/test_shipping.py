@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alonechat.core.logging import LogConfig, auto_configure, configure_logging, get_logger
+from tests.helpers import start_python
 
 
 def test_stdout_json_writes_only_json_lines_to_stdout(
@@ -99,14 +99,17 @@ def test_a_closed_stdout_gives_one_warning_and_logging_goes_on(tmp_path: Path) -
         "    log.info('into a closed pipe %d', i)\n"
         "sys.stderr.write('still running\\n')\n"
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", code],
+    child = start_python(
+        "-c",
+        code,
+        cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
     )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    assert child.stderr is not None
     assert json.loads(child.stdout.readline())["message"] == "first"
     child.stdout.close()
     child.stdin.write("go\n")

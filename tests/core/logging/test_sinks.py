@@ -16,12 +16,6 @@ from tests.helpers import read_lines
 Configure = Callable[..., LogConfig]
 
 
-def all_lines(log_dir: Path, name: str = "alonechat.log") -> list[str]:
-    """Lines of a log and its backups, oldest backup first."""
-    backups = sorted(log_dir.glob(f"{name}.*"), key=lambda p: -int(p.suffix[1:]))
-    return [line for path in [*backups, log_dir / name] for line in read_lines(path)]
-
-
 def test_main_and_error_logs(configure: Configure, log_dir: Path) -> None:
     """alonechat.log gets every record at the level; alonechat_errors.log ERROR and up."""
     configure(level="INFO", format_string="%(levelname)s %(message)s")
@@ -49,7 +43,7 @@ def test_rotation_keeps_every_record_once_in_numbered_backups(
     assert files == ["alonechat.log", "alonechat.log.1", "alonechat.log.2", "alonechat.log.3"]
     for path in log_dir.glob("alonechat.log*"):
         assert path.stat().st_size <= 1000
-    lines = all_lines(log_dir)
+    lines = read_lines(log_dir / "alonechat.log", backups=True)
     numbers = [int(line.split()[1]) for line in lines]
     assert numbers == sorted(numbers), "backups are not numbered newest first"
     assert numbers == list(range(60 - len(numbers), 60)), "a record is missing or doubled"
@@ -86,15 +80,21 @@ def test_error_log_rotates_the_same_way(configure: Configure, log_dir: Path) -> 
         get_logger("rotate").error("%d %s", index, "e" * 80)
     assert (log_dir / "alonechat_errors.log.2").exists()
     assert not (log_dir / "alonechat_errors.log.3").exists()
-    numbers = [int(line.split()[0]) for line in all_lines(log_dir, "alonechat_errors.log")]
+    numbers = [
+        int(line.split()[0]) for line in read_lines(log_dir / "alonechat_errors.log", backups=True)
+    ]
     assert numbers == list(range(10 - len(numbers), 10))
 
 
 def test_rotation_counts_bytes_not_characters(configure: Configure, log_dir: Path) -> None:
+    """101-byte lines of 51 characters: two to a 300-byte file, every record kept."""
     configure(max_bytes=300, backup_count=5, format_string="%(message)s")
     for _ in range(10):
         get_logger("utf8").info("é" * 50)  # 101 bytes a line
-    for path in log_dir.glob("alonechat.log*"):
+    assert read_lines(log_dir / "alonechat.log", backups=True) == ["é" * 50] * 10
+    files = list(log_dir.glob("alonechat.log*"))
+    assert len(files) == 5  # counting characters, five lines would fit a file: two files
+    for path in files:
         assert path.stat().st_size <= 300
 
 
@@ -157,38 +157,49 @@ def test_a_file_deleted_or_rotated_away_is_started_again(
 
 
 def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Path) -> None:
-    """8 threads x 100,000 records through 64 KB files: each record once, no torn line,
-    backups numbered .1..N newest first."""
+    """8 threads x 5,000 records through 2 KB files (some 130 rotations), switching threads
+    every 10 us so that they interleave at every step: each record once, in its thread's
+    order, no torn line, backups numbered .1..N newest first. (It took 800,000 records
+    through 64 KB files, 20 s, to get as many rotations and interleavings.)"""
+    import itertools
+    import sys
     import threading
 
-    configure(max_bytes=64 * 1024, backup_count=400, format_string="%(message)s")
+    configure(max_bytes=2048, backup_count=400, format_string="%(message)s")
 
     def writer(tag: int) -> None:
         logger = get_logger(f"t{tag}")
-        for index in range(100_000):
+        for index in range(5_000):
             logger.info("%d %d", tag, index)
 
     threads = [threading.Thread(target=writer, args=(tag,)) for tag in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
     backups = sorted(int(p.suffix[1:]) for p in log_dir.glob("alonechat.log.*"))
     assert backups == list(range(1, len(backups) + 1))
     assert 50 < len(backups) <= 400  # many rotations, none dropped
     last: dict[int, int] = {}
-    count = 0
+    tags: list[int] = []
     for path in [
         *(log_dir / f"alonechat.log.{n}" for n in reversed(backups)),
         log_dir / "alonechat.log",
     ]:
-        assert path.stat().st_size <= 64 * 1024
+        assert path.stat().st_size <= 2048
         for line in read_lines(path):
             tag, index = map(int, line.split())  # a torn line would not parse
             assert index == last.get(tag, -1) + 1, "lost, doubled or out of order"
             last[tag] = index
-            count += 1
-    assert count == 800_000
+            tags.append(tag)
+    assert len(tags) == 40_000
+    switches = sum(a != b for a, b in itertools.pairwise(tags))
+    assert switches > 100, "the threads took turns rather than writing concurrently"
 
 
 def test_a_deleted_file_or_directory_is_noticed_at_the_next_write(
@@ -235,7 +246,7 @@ def test_a_batch_is_written_in_as_few_writes_as_rotation_allows(tmp_path: Path) 
             file.write(line + "\n")
         assert not (tmp_path / "b.log").stat().st_size  # held until the batch ends
     file.stop()
-    assert all_lines(tmp_path, "b.log") == lines
+    assert read_lines(tmp_path / "b.log", backups=True) == lines
     assert all(path.stat().st_size <= 300 for path in tmp_path.glob("b.log*"))
     assert len(list(tmp_path.glob("b.log.*"))) >= 15
 

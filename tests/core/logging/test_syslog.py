@@ -29,7 +29,7 @@ from alonechat.core.logging import (
     get_logger,
     reset_logging,
 )
-from tests.helpers import run_python
+from tests.helpers import free_port, run_python
 from tests.rsyslog import Rsyslog, running_rsyslog
 
 
@@ -52,9 +52,8 @@ def _numbers(lines: list[list[str]]) -> list[int]:
 
 
 def _unused_tcp_address() -> str:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        return f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    """A TCP address nobody listens on."""
+    return f"tcp://127.0.0.1:{free_port()}"
 
 
 def _address(server: Rsyslog, transport: str) -> str:

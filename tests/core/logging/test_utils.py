@@ -19,16 +19,12 @@ from tests.helpers import read_json, read_lines
 Configure = Callable[..., LogConfig]
 
 
-def records(log_dir: Path) -> list[dict[str, Any]]:
-    return read_json(log_dir / "alonechat.log")
-
-
 def test_log_timer_logs_name_and_duration(configure: Configure, log_dir: Path) -> None:
     configure(json_output=True)
     line = sys._getframe().f_lineno + 1
     with LogTimer("database_query") as timer:
         time.sleep(0.02)
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["operation"] == "database_query"
     assert record["status"] == "ok"
     assert record["level"] == "INFO"
@@ -46,7 +42,7 @@ def test_log_timer_reraises_and_logs_the_failure(configure: Configure, log_dir: 
     with pytest.raises(ValueError, match="bad row") as caught, LogTimer("import", "etl"):
         raise error
     assert caught.value is error
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["level"] == "ERROR"
     assert record["logger"] == "etl"
     assert (record["status"], record["error_type"]) == ("error", "ValueError")
@@ -59,7 +55,7 @@ def test_log_timer_logger_and_level(configure: Configure, log_dir: Path) -> None
     configure(json_output=True, level="DEBUG")
     with LogTimer("quiet", logger=get_logger("perf"), level="debug"):
         pass
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["logger"], record["level"]) == ("perf", "DEBUG")
 
 
@@ -72,7 +68,7 @@ def test_log_timer_async(configure: Configure, log_dir: Path) -> None:
         return timer.elapsed
 
     elapsed = asyncio.run(main())
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["duration"] == elapsed
     assert record["function"] == "main"
 
@@ -91,7 +87,7 @@ def test_timed_sync(configure: Configure, log_dir: Path) -> None:
     assert str(inspect.signature(fetch_data)) == "(x: 'int', *, y: 'int' = 2) -> 'int'"
     line = sys._getframe().f_lineno + 1
     fetch_data(0)
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert [r["operation"] for r in got] == ["api_call", "api_call"]
     assert got[1]["line"] == line  # attributed to the call site
     assert got[1]["function"] == "test_timed_sync"
@@ -109,12 +105,12 @@ def test_timed_bare_and_default_name(configure: Configure, log_dir: Path) -> Non
         return "ok"
 
     assert bare() == called() == "ok"
-    names = [r["operation"] for r in records(log_dir)]
+    names = [r["operation"] for r in read_json(log_dir / "alonechat.log")]
     assert names == [
         "test_timed_bare_and_default_name.<locals>.bare",
         "test_timed_bare_and_default_name.<locals>.called",
     ]
-    assert {r["logger"] for r in records(log_dir)} == {__name__}
+    assert {r["logger"] for r in read_json(log_dir / "alonechat.log")} == {__name__}
 
 
 def test_timed_async_stays_a_coroutine_function(configure: Configure, log_dir: Path) -> None:
@@ -127,7 +123,7 @@ def test_timed_async_stays_a_coroutine_function(configure: Configure, log_dir: P
 
     assert inspect.iscoroutinefunction(work)
     assert asyncio.run(work(0.01)) == "done"
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["operation"], record["logger"], record["status"]) == ("async_op", "perf", "ok")
     assert record["duration"] >= 0.01
 
@@ -141,7 +137,7 @@ def test_timed_failure_propagates(configure: Configure, log_dir: Path) -> None:
 
     with pytest.raises(KeyError):
         asyncio.run(broken())
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["level"], record["error_type"]) == ("ERROR", "KeyError")
 
 
@@ -153,7 +149,7 @@ def test_log_request_level_by_status(
 ) -> None:
     configure(json_output=True)
     RequestLogger().log_request("GET", "/api/users", status, 0.123, user="john_doe")
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["level"] == level
     assert record["logger"] == "alonechat.requests"
     assert (record["method"], record["path"], record["status_code"]) == (
@@ -179,7 +175,7 @@ def test_log_request_keeps_credentials_out(configure: Configure, log_dir: Path) 
     text = (log_dir / "alonechat.log").read_text()
     assert "abc123" not in text
     assert "hunter2" not in text
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["path"] == "https://example.test/login"
     assert record["headers"] == {
         "Authorization": "[REDACTED]",
@@ -194,7 +190,7 @@ def test_log_websocket_event(configure: Configure, log_dir: Path) -> None:
     requests = RequestLogger()
     requests.log_websocket_event(event_type="connect", user="john_doe")
     requests.log_websocket_event("error", reason="oversized frame")
-    first, second = records(log_dir)
+    first, second = read_json(log_dir / "alonechat.log")
     assert (first["event_type"], first["user"], first["level"]) == ("connect", "john_doe", "INFO")
     assert first["message"] == "websocket connect (john_doe)"
     assert (second["level"], second["reason"]) == ("ERROR", "oversized frame")
@@ -209,7 +205,7 @@ def test_request_context_binds_a_request_id(configure: Configure, log_dir: Path)
         requests.log_request("GET", "/x", 200, 0.001)
     with requests.request_context("fixed-id") as fixed:
         get_logger("handler").info("second")
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert len(request_id) == 32
     assert [r["request_id"] for r in got] == [request_id, request_id, "fixed-id"]
     assert fixed == "fixed-id"
@@ -225,7 +221,7 @@ def test_log_exception_outside_the_except_block(configure: Configure, log_dir: P
     except RuntimeError as error:
         caught = error
     ExceptionLogger().log_exception(caught, context="Processing payment", order=7)
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["message"] == "Processing payment: RuntimeError: payment failed"
     assert (record["exc_type"], record["exc_message"]) == ("RuntimeError", "payment failed")
     assert (record["context"], record["order"]) == ("Processing payment", 7)
@@ -262,7 +258,7 @@ def test_credentials_in_header_lists_and_more_names(configure: Configure, log_di
         credentials={"user": "u"},
     )
     assert "abc123" not in (log_dir / "alonechat.log").read_text()
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert record["headers"][0][1] == "[REDACTED]"
     assert record["headers"][1] == ["b'accept'", "b'*/*'"]
     assert record["credentials"] == "[REDACTED]"
@@ -291,7 +287,7 @@ def test_a_cancelled_block_is_not_a_failure(configure: Configure, log_dir: Path)
             await task
 
     asyncio.run(main())
-    (record,) = records(log_dir)
+    (record,) = read_json(log_dir / "alonechat.log")
     assert (record["level"], record["status"]) == ("WARNING", "cancelled")
     assert record["message"].startswith("slow cancelled after ")
 
@@ -305,7 +301,7 @@ def test_fields_named_like_log_record_attributes_are_renamed(
     RequestLogger().log_request("GET", "/", 200, 0.01, name="n", message="m")
     RequestLogger().log_websocket_event("message", module="chat")
     ExceptionLogger().log_exception(ValueError("x"), filename="f.csv")
-    got = records(log_dir)
+    got = read_json(log_dir / "alonechat.log")
     assert (got[0]["extra_name"], got[0]["extra_message"]) == ("n", "m")
     assert got[1]["extra_module"] == "chat"
     assert got[2]["extra_filename"] == "f.csv"
