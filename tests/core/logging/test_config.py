@@ -229,3 +229,39 @@ def test_a_level_name_registered_with_stdlib_is_accepted() -> None:
         del logging._levelToName[5], logging._nameToLevel["TRACE"]  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="LogConfig.level: invalid level 'TRACE'"):
         LogConfig(level="TRACE")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"format_string": "{time} <green>{level}</green> {message}"},
+        {"format_string": "%(asctime)s %(message)s", "json_output": True},
+        {"syslog_address": "udp://127.0.0.1:514", "enqueue": True},
+    ],
+)
+def test_building_a_config_leaves_loguru_alone(fields: dict[str, Any]) -> None:
+    """A LogConfig is a value: making one adds no loguru handler (the next handler id is
+    the one after the previous) and writes nothing."""
+    from loguru import logger as loguru_logger
+
+    written: list[str] = []
+    before = loguru_logger.add(written.append, format="{message}")
+    LogConfig(**fields)
+    after = loguru_logger.add(written.append, format="{message}")
+    loguru_logger.remove(before)
+    loguru_logger.remove(after)
+    assert after == before + 1
+    assert written == []
+
+
+def test_bad_loguru_markup_is_refused_without_touching_loguru() -> None:
+    from loguru import logger as loguru_logger
+
+    before = loguru_logger.add(lambda _: None)
+    with pytest.raises(ValueError, match=r"LogConfig.format_string: .*<green>"):
+        LogConfig(format_string="<green>{message}")
+    after = loguru_logger.add(lambda _: None)
+    loguru_logger.remove(before)
+    loguru_logger.remove(after)
+    assert after == before + 1

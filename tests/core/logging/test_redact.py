@@ -163,3 +163,24 @@ def test_redaction_is_linear_on_hostile_input(tmp_path: Path) -> None:
     lines = read_lines(tmp_path / "logs" / "alonechat.log")
     assert len(lines) == 3
     assert all(line.startswith("GET password=[REDACTED] ") for line in lines)
+
+
+SECRET_NAMES: list[str | bytes] = [
+    *("password", "db_password", "accessToken", "X-Api-Key", "Set-Cookie", "authorization"),
+    *(b"authorization", "bearer", "session", "client_secret"),
+]
+NOT_SECRET_NAMES: list[str | bytes] = [
+    *("prompt_tokens", "session_timeout", "password_changed_at", "monkey", "tokenizer"),
+    *("user", b"accept"),
+]
+
+
+@pytest.mark.parametrize("name", SECRET_NAMES + NOT_SECRET_NAMES)
+def test_one_rule_for_secret_names(name: str | bytes) -> None:
+    """RequestLogger's masking (safe_fields, no Redactor) and the production Redactor agree
+    on every name: one rule, in one place."""
+    from alonechat.core.logging._redact import DEFAULT_KEYS, REDACTED, Redactor, safe_fields
+
+    secret = name in SECRET_NAMES
+    assert (safe_fields({name: "v"})[name] == REDACTED) is secret  # type: ignore[index]
+    assert (Redactor(DEFAULT_KEYS).fields({name: "v"})[name] == REDACTED) is secret  # type: ignore[index]

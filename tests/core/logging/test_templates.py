@@ -1,9 +1,7 @@
-"""Format strings in both notations, missing fields, and JSON that never breaks."""
+"""Format strings in both notations, missing fields, escaped text lines, cached times."""
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -12,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from alonechat.core.logging import LogConfig, get_logger
-from alonechat.core.logging._text import render_message, safe_text
-from tests.helpers import read_json, read_lines
+from alonechat.core.logging._text import safe_text
+from tests.helpers import read_lines
 
 Configure = Callable[..., LogConfig]
 
@@ -56,65 +54,6 @@ def test_stdlib_padding_and_percent(configure: Configure, log_dir: Path) -> None
     assert line.endswith("] 100% m")
 
 
-def test_json_one_odd_value_leaves_the_others_intact(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True)
-
-    class BadStr:
-        def __str__(self) -> str:
-            raise RuntimeError("no str")
-
-    class BadError(Exception):
-        def __str__(self) -> str:
-            raise RuntimeError("no str either")
-
-    get_logger("j").error(
-        "odd",
-        exc_info=BadError(),
-        extra={
-            "request_id": "req-1",
-            "count": 3,
-            "tags": {("a",): 1},
-            "bad": BadStr(),
-            "nan": math.nan,
-            "when": datetime(2026, 1, 2, 3, 4, 5),
-        },
-    )
-    (record,) = read_json(log_dir / "alonechat.log")
-    assert (record["request_id"], record["count"]) == ("req-1", 3)
-    assert record["tags"] == "{('a',): 1}"
-    assert record["bad"] == "<unprintable BadStr>"
-    assert record["nan"] == "nan"
-    assert record["when"] == "2026-01-02 03:04:05"
-    assert record["exc_message"] == "<unprintable BadError>"
-    text = (log_dir / "alonechat.log").read_text()
-    assert "NaN" not in text
-    json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard {name}"))
-
-
-@pytest.mark.parametrize(
-    ("msg", "args", "expected"),
-    [
-        ("plain", (), "plain"),
-        ("%s-%s", (1, 2), "1-2"),
-        ("%(a)s", ({"a": 1},), "1"),
-        ("{0} %s", ("x",), "{0} x"),
-        ("100%", (), "100%"),
-        (42, (), "42"),
-    ],
-)
-def test_render_message(msg: object, args: tuple[object, ...], expected: str) -> None:
-    assert render_message(msg, args) == expected
-
-
-def test_render_message_with_unprintable_args() -> None:
-    class BadRepr:
-        def __repr__(self) -> str:
-            raise RuntimeError("no repr")
-
-    rendered = render_message("%d", (BadRepr(),))
-    assert rendered.startswith("%d [alonechat: message does not fit its args <unprintable tuple>")
-
-
 def test_user_data_cannot_forge_a_text_line(configure: Configure, log_dir: Path) -> None:
     """CR/LF and other controls in a message or an extra field are written escaped."""
     configure(format_string="%(levelname)s %(user)s %(message)s")
@@ -143,26 +82,6 @@ def test_long_messages_are_cut_with_a_marker(configure: Configure, log_dir: Path
     assert read_lines(log_dir / "alonechat.log") == [
         "0123456789... [alonechat: 6 more characters cut]"
     ]
-
-
-def test_json_stays_one_valid_object_per_line(configure: Configure, log_dir: Path) -> None:
-    configure(json_output=True, max_message_length=1000)
-    get_logger("j").info("nul\x00 cr\r lf\n surrogate\udc80 " + "x" * 5000)
-    (line,) = read_lines(log_dir / "alonechat.log")
-    record = json.loads(line)
-    assert record["message"].startswith("nul\x00 cr\r lf\n surrogate\udc80 xxx")
-    assert record["message"].endswith("... [alonechat: 4024 more characters cut]")
-
-
-@pytest.mark.parametrize("schema", ["alonechat", "ecs"])
-def test_long_json_field_strings_are_cut_too(
-    configure: Configure, log_dir: Path, schema: str
-) -> None:
-    configure(json_output=True, json_schema=schema, max_message_length=10)
-    get_logger("j").info("short", extra={"body": "0123456789abcdef", "n": 12345678901234})
-    (record,) = read_json(log_dir / "alonechat.log")
-    assert record["body"] == "0123456789... [alonechat: 6 more characters cut]"
-    assert record["n"] == 12345678901234
 
 
 def test_max_message_length_is_validated() -> None:
@@ -217,17 +136,3 @@ def test_sub_second_and_loguru_time_fields_are_not_cached(
     first, second = (line.split("|") for line in read_lines(log_dir / "alonechat.log"))
     assert first[0] != second[0]  # %f differs between the two records
     assert first[1].count(":") == 2
-
-
-def test_json_time_is_isoformat_exactly() -> None:
-    """The per-second isoformat cache gives what isoformat gives, whole seconds included."""
-    from datetime import timedelta, timezone
-
-    from alonechat.core.logging._text import isoformat
-
-    start = datetime(2026, 10, 25, 2, 59, 59, 999_000, tzinfo=timezone(timedelta(hours=2)))
-    moments = [start + timedelta(microseconds=500 * n) for n in range(5)]
-    moments.append(moments[-1].replace(tzinfo=timezone(timedelta(hours=1))))
-    moments.append(moments[-1].replace(year=2027))
-    for moment in moments:
-        assert isoformat(moment) == moment.isoformat()

@@ -1,0 +1,51 @@
+"""Safe text: messages that never raise (stdlib's %-formatting), times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from alonechat.core.logging import LogConfig
+from alonechat.core.logging._text import render_message
+
+Configure = Callable[..., LogConfig]
+
+
+@pytest.mark.parametrize(
+    ("msg", "args", "expected"),
+    [
+        ("plain", (), "plain"),
+        ("%s-%s", (1, 2), "1-2"),
+        ("%(a)s", ({"a": 1},), "1"),
+        ("{0} %s", ("x",), "{0} x"),
+        ("100%", (), "100%"),
+        (42, (), "42"),
+    ],
+)
+def test_render_message(msg: object, args: tuple[object, ...], expected: str) -> None:
+    assert render_message(msg, args) == expected
+
+
+def test_render_message_with_unprintable_args() -> None:
+    class BadRepr:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    rendered = render_message("%d", (BadRepr(),))
+    assert rendered.startswith("%d [alonechat: message does not fit its args <unprintable tuple>")
+
+
+def test_json_time_is_isoformat_exactly() -> None:
+    """The per-second isoformat cache gives what isoformat gives, whole seconds included."""
+    from datetime import timedelta, timezone
+
+    from alonechat.core.logging._text import isoformat
+
+    start = datetime(2026, 10, 25, 2, 59, 59, 999_000, tzinfo=timezone(timedelta(hours=2)))
+    moments = [start + timedelta(microseconds=500 * n) for n in range(5)]
+    moments.append(moments[-1].replace(tzinfo=timezone(timedelta(hours=1))))
+    moments.append(moments[-1].replace(year=2027))
+    for moment in moments:
+        assert isoformat(moment) == moment.isoformat()
