@@ -51,7 +51,7 @@ class _Destination:
     """Where one loguru handler writes, and what cannot change without replacing it."""
 
     target: str  # an absolute file path, "<stderr ID>", "<stdout ID>" or "<syslog ...>"
-    minimum: int  # the destination's own floor: ERROR for the error log
+    level_floor: int  # the destination's own minimum level: ERROR for the error log
     colorize: bool
     diagnose: bool
     layout: Callable[[_State], Layout] = _files  # picks its layout from a state
@@ -188,8 +188,10 @@ class LoggingManager:
                 {name: level_no(level) for name, level in config.component_levels.items()},
                 self.deferred,
             )
-            held = any(isinstance(s, SyslogSink) and s.scheme == "tcp" for s in wanted.values())
-            self._catch_sigterm(config.enqueue or held)
+            tcp_syslog = any(
+                isinstance(sink, SyslogSink) and sink.scheme == "tcp" for sink in wanted.values()
+            )
+            self._catch_sigterm(config.enqueue or tcp_syslog)
         return config
 
     def reset(self) -> None:
@@ -276,7 +278,7 @@ class LoggingManager:
             )
             wanted = wanted or {_stderr(config): sys.stderr}
             return None, wanted
-        for filename, minimum in ((MAIN_LOG, 0), (ERROR_LOG, ERROR)):
+        for filename, level_floor in ((MAIN_LOG, 0), (ERROR_LOG, ERROR)):
             path = str(directory / filename)
             settings = {
                 "max_bytes": config.max_bytes,
@@ -292,7 +294,7 @@ class LoggingManager:
             except OSError as exc:
                 warn(f"cannot open {path} ({exc}); that file is not written")
                 continue
-            wanted[_Destination(path, minimum, False, **options)] = file
+            wanted[_Destination(path, level_floor, False, **options)] = file
         if not wanted:  # no file could be opened and nothing else was asked for
             warn("no log file could be opened; records go to stderr instead")
             wanted[_stderr(config)] = sys.stderr
@@ -335,7 +337,7 @@ class LoggingManager:
             sink = self._streams[target] = StreamSink(sink, target)
         return _loguru.add(
             sink,
-            level=destination.minimum,
+            level=destination.level_floor,
             format=layout,
             filter=accept,
             colorize=destination.colorize,
