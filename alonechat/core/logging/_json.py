@@ -46,14 +46,30 @@ def _extra(
 ) -> dict[str, Any]:
     """The record's extra fields, renamed ``extra_<key>`` where they would overwrite a
     field of the layout (with ``dotted``, also where the part before the first dot is one),
-    or an extra field already called so; strings longer than ``limit`` are cut like
-    messages."""
+    or an extra field already called so; strings longer than ``limit`` (nested ones too)
+    are cut like messages."""
     data: dict[str, Any] = {}
     for key, value in record["extra"].items():
         while key in reserved or key in data or (dotted and key.split(".", 1)[0] in reserved):
             key = f"extra_{key}"
-        data[key] = cut_chars(value, limit) if isinstance(value, str) else value
+        data[key] = _cut(value, limit, 0)
     return data
+
+
+def _cut(value: Any, limit: int, depth: int) -> Any:
+    """``value`` with every string in it, nested ones too (8 levels deep), cut to ``limit``
+    characters; ``value`` itself when nothing needed cutting."""
+    if isinstance(value, str):
+        return cut_chars(value, limit)
+    if depth >= 8 or not isinstance(value, (dict, list, tuple)):
+        return value
+    if isinstance(value, dict):
+        mapping = {key: _cut(item, limit, depth + 1) for key, item in value.items()}
+        changed = any(mapping[key] is not item for key, item in value.items())
+        return mapping if changed else value
+    items = [_cut(item, limit, depth + 1) for item in value]
+    changed = any(new is not old for new, old in zip(items, value, strict=True))
+    return items if changed else value
 
 
 def _error(record: Mapping[str, Any], redactor: Redactor | None) -> tuple[str, str, str] | None:

@@ -1,17 +1,232 @@
-"""Keeping credentials out of records: query strings, URL passwords, secret fields."""
+"""Keeping secrets out of records: secret field names, well-known secret formats in any text,
+query strings and passwords in URLs.
+
+Two kinds of rule, applied in one pass over each string:
+
+* **names** (:func:`is_secret`): a field, header or ``key=value`` key holds a secret when one
+  of its words is a secret word (``password``, ``token``, ``api_key``...), however it is
+  written: any case, ``_``/``-``/``.``/camelCase separators, URL-encoded, digits appended
+  (``password1``), any length; unless its last word says it is about the secret, not the
+  secret (``password_changed_at``, ``session_timeout``, ``token_type``).
+* **values** (:data:`DETECTORS`): formats a secret has whatever its name: JWTs, PEM private
+  keys, cloud and source-hosting and chat and payment-API keys, card numbers (Luhn-checked),
+  ``Bearer``/``Basic`` credentials, ``Authorization``/``Cookie`` header values, passwords in
+  URLs.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-#: What replaces a credential in logged fields.
+#: What replaces a secret.
 REDACTED = "[REDACTED]"
+
+#: Secret words (``LogConfig.redact_keys``): a name containing one of them (as whole words,
+#: in order) holds a secret. ``key`` alone counts only as the whole name (``?key=``), so
+#: ``primary_key`` and ``monkey`` are not secret, while ``api_key`` and ``private_key`` are.
+DEFAULT_KEYS = (
+    "password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "token",
+    "api_key", "apikey", "access_key", "private_key", "privatekey", "secret_key", "signing_key",
+    "client_key", "encryption_key", "master_key", "key", "credential", "credentials", "auth",
+    "authorization", "bearer", "signature", "sig", "session", "sessionid", "cookie", "jwt",
+    "otp", "card_number", "cardnumber", "credit_card", "creditcard", "cc_number", "pan", "cvv",
+    "cvc", "ssn", "dsn",
+)  # fmt: skip
+
+# A name whose last word is one of these describes a secret rather than holding one
+# (``password_changed_at``, ``token_type``, ``session_timeout``, ``auth_method``).
+_ABOUT = frozenset(
+    [
+        "at",
+        "time",
+        "date",
+        "timeout",
+        "ttl",
+        "expiry",
+        "expires",
+        "expiration",
+        "changed",
+        "updated",
+        "created",
+        "count",
+        "length",
+        "len",
+        "size",
+        "type",
+        "kind",
+        "policy",
+        "hint",
+        "name",
+        "required",
+        "enabled",
+        "disabled",
+        "valid",
+        "age",
+        "last",
+        "brand",
+        "method",
+        "version",
+        "strength",
+        "reset",
+        "url",
+        "uri",
+        "endpoint",
+        "path",
+        "file",
+        "field",
+        "format",
+        "mode",
+        "scheme",
+        "provider",
+        "status",
+        "level",
+        "limit",
+        "max",
+        "min",
+        "used",
+        "usage",
+        "remaining",
+        "rate",
+        "index",
+        "enforced",
+    ]
+)
+_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MAX_DEPTH = 8
+_CACHE_SIZE = 4096
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """The words of a name: URL-decoded, split at non-alphanumerics and camelCase, lower
+    case, trailing digits dropped (``password1`` is ``password``)."""
+    if "%" in name:
+        name = unquote(name)
+    words = _WORDS.findall(_CAMEL.sub("_", name).lower())
+    return tuple(word.rstrip("0123456789") or word for word in words)
+
+
+class SecretNames:
+    """The rule for secret names with a given set of secret words (see :func:`is_secret`).
+    Answers are cached (names repeat: the keys of ``extra`` fields)."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = [words for words in map(_words, keys) if words]
+        self._cache: dict[object, bool] = {}
+
+    def __call__(self, name: object) -> bool:
+        found = self._cache.get(name)
+        if found is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            text = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+            found = self._cache[name] = self._match(_words(text))
+        return found
+
+    def _match(self, words: tuple[str, ...]) -> bool:
+        for key in self._keys:
+            if key == ("key",):
+                if words == key:
+                    return True
+                continue
+            size = len(key)
+            for start in range(len(words) - size + 1):
+                if words[start : start + size] == key:
+                    end = start + size
+                    if end == len(words) or words[-1] not in _ABOUT:
+                        return True
+        return False
+
+
+_DEFAULT_NAMES = SecretNames(DEFAULT_KEYS)
+
+
+def is_secret(name: object) -> bool:
+    """The one rule for "this field name holds a secret", with ``DEFAULT_KEYS``: a secret
+    word among its words, and a last word that does not make it about the secret.
+    ``db_password``, ``accessToken``, ``X-Api-Key``, ``Set-Cookie``, ``password1``,
+    ``aws_secret_access_key``, ``key`` are secret; ``prompt_tokens``, ``session_timeout``,
+    ``password_changed_at``, ``monkey``, ``primary_key`` are not. ``bytes`` names (ASGI
+    headers) are read as latin-1."""
+    return _DEFAULT_NAMES(name)
+
+
+def _luhn(digits: str) -> bool:
+    """Whether a card number's check digit is right (ISO/IEC 7812): order numbers and other
+    long digit runs survive."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+_TOKEN = r"[A-Za-z0-9._~+/=-]"
+_CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
+# Every format found in any text, whatever name it has, and the separators of key=value
+# pairs, in ONE expression that Python's regular expression engine runs as one pass: every
+# alternative starts with a plain character (=, :, -, _, ., A, B, T, D, a digit...), so the
+# engine skips the characters that cannot start one in C, and prose costs little. Lookbehinds
+# check the rest of a prefix once the rare character is found (ghp_ is found at its "_").
+# Each named group is the part masked; "sep" marks a key=value separator. Every quantifier
+# is possessive or bounded: no input makes it backtrack.
+_SCAN = re.compile(
+    "|".join(
+        [
+            r"=(?P<sep>)",
+            r":(?://(?:hooks\.slack\.com/services/(?P<slack_webhook>[A-Za-z0-9/_-]++)"
+            r"|[^\s:/@]++:(?P<url_password>[^\s@/]++)(?=@))"
+            r"|(?<=\d:)AA(?P<telegram_bot_token>[A-Za-z0-9_-]{33})(?![\w-])"
+            r"|(?P<sep_colon>))",
+            "\uff1a(?P<sep_wide>)",
+            r"%(?P<sep_encoded>3[DdAa])",
+            r"-(?:----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----(?P<pem_private_key>(?s:.*?-----END"
+            r"[A-Z0-9 ]{0,40}PRIVATE KEY-----|.*+))"
+            r"|(?<=\bglpat-)(?P<gitlab_token>[A-Za-z0-9_-]{20,}+)"
+            r"|(?<=\bxox[abposr]-)(?P<slack_token>[A-Za-z0-9-]{10,}+))",
+            r"_(?:(?<=\bgh[pousr]_)(?P<github_token>[A-Za-z0-9]{36,}+)"
+            r"|(?<=\bgithub_pat_)(?P<github_pat>[A-Za-z0-9_]{22,}+)"
+            r"|(?<=\b[sr]k_)(?:live|test)_(?P<stripe_key>[A-Za-z0-9]{10,}+)"
+            r"|(?<=\bwhsec_)(?P<stripe_webhook_secret>[A-Za-z0-9]{20,}+))",
+            r"\.eyJ(?P<jwt>[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+)",
+            r"A(?:(?<![A-Z0-9]A)(?P<aws_access_key_id>(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)"
+            r"[A-Z0-9]{16})(?![A-Z0-9])"
+            r"|(?<![\w-]A)Iza(?P<google_api_key>[0-9A-Za-z_-]{35})(?![\w-]))",
+            rf"B(?<!\wB)(?:earer|asic)\s++(?P<http_credentials>(?=[A-Za-z]*+[0-9._~+/=-])"
+            rf"{_TOKEN}{{8,}}+)",
+            rf"T(?<!\wT)oken\s++(?P<token_credentials>(?=[A-Za-z]*+[0-9._~+/=-]){_TOKEN}{{8,}}+)",
+            *(f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"),
+        ]
+    )
+)
+# ASCII characters none of _SCAN's alternatives starts with: text made of them only is clean.
+_NO_START = bytes(c for c in range(128) if chr(c) not in "=:%-_.ABT0123456789")
+#: What is recognised in any text whatever its name (the names of ``_SCAN``'s groups).
+DETECTORS = (
+    "pem_private_key", "jwt", "aws_access_key_id", "google_api_key", "github_token",
+    "github_pat", "gitlab_token", "slack_token", "slack_webhook", "telegram_bot_token",
+    "stripe_key", "stripe_webhook_secret", "card_number", "http_credentials",
+    "token_credentials", "url_password",
+)  # fmt: skip
+# Formats masked whole (others keep the prefix that names their kind: "sk_live_[REDACTED]").
+_WHOLE = frozenset({"aws_access_key_id", "google_api_key"})
+# Backwards from a separator, in the reversed text: the key of a key=value pair.
+_KEY_BACK = re.compile(r"""\s*+(?P<quote>["']?)(?P<key>[\w.%-]++)""")
+_VALUE = re.compile(
+    r"""\s*+(?P<value>"(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'|[^\s,;&)\]}'"]++)"""
+)
+_JWT_HEAD = re.compile(r"[A-Za-z0-9_-]*+")
+# Authorization and Cookie header values: to the end of the line (or quote).
+_HEADER_VALUE = re.compile(r"""\s*+(?P<value>[^\s'"][^\r\n'"]*+)""")
+_HEADERS = SecretNames(("authorization", "cookie"))
 
 
 def safe_fields(fields: Mapping[str, object]) -> dict[str, object]:
-    """``fields`` with the values of secret keys (see :func:`is_secret`) masked: at the top
+    """``fields`` with the values of secret names (see :func:`is_secret`) masked: at the top
     level, inside a mapping (``headers={...}``) or in a list of pairs (ASGI's
     ``headers=[(b"authorization", b"...")]``). Used where there is no Redactor (the request
     fields ``RequestLogger`` puts in the log context)."""
@@ -35,91 +250,83 @@ def safe_path(path: str) -> str:
     return parts._replace(netloc=netloc, query="", fragment="").geturl()
 
 
-#: Keys whose values are masked by default (``LogConfig.redact_keys``). A field or ``key=``
-#: name is secret when its last words are one of these: ``db_password``, ``access_token``,
-#: ``X-Api-Key`` are; ``prompt_tokens``, ``session_timeout``, ``password_changed_at`` are not.
-DEFAULT_KEYS = (
-    "password", "passwd", "pwd", "secret", "secret_key", "private_key", "token", "api_key",
-    "apikey", "authorization", "auth", "bearer", "cookie", "session", "sessionid", "credential",
-    "credentials",
-)  # fmt: skip
-
-_WORDS = re.compile(r"[a-z0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_RULES_FIXED: list[tuple[re.Pattern[str], str]] = [
-    # scheme://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://[^\s:/@]{1,256}:)[^\s@/]{1,256}@"),
-     rf"\1{REDACTED}@"),
-    # Authorization / Cookie headers: the whole value, to the end of the line or quote
-    (re.compile(r"(?i)\b((?:proxy-)?authorization|(?:set-)?cookie)(['\"]?\s*[:=]\s*)"
-                r"[^\s'\"][^\r\n'\"]{0,4095}"), rf"\1\2{REDACTED}"),
-    (re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]{8,4096}"),
-     rf"\1 {REDACTED}"),
-]  # fmt: skip
-# key=value, key: value, "key": "value", 'key': 'value'; whether the key is secret is decided
-# in Python, and the value is only consumed when it is.
-_KEY = re.compile(r"""(?<![\w-])(['"]?)([A-Za-z][\w.-]{0,63})\1\s*[=:]\s*""")
-_VALUE = re.compile(
-    r""""(?:[^"\\\n]|\\.){0,4096}"|'(?:[^'\\\n]|\\.){0,4096}'|[^\s,;&)\]}'"]{1,4096}"""
-)
-_MAX_DEPTH = 8
-
-
-def _words(name: str) -> tuple[str, ...]:
-    return tuple(_WORDS.findall(_CAMEL.sub("_", name).lower()))
-
-
-_DEFAULT_WORDS = tuple(_words(key) for key in DEFAULT_KEYS)
-
-
-def is_secret(key: object, keys: Sequence[tuple[str, ...]] = _DEFAULT_WORDS) -> bool:
-    """The one rule for "this field name holds a secret": its last words are one of
-    ``keys`` (as word tuples; default: ``DEFAULT_KEYS``). Words are split at
-    non-alphanumerics and camelCase, in any case: ``db_password``, ``accessToken``,
-    ``X-Api-Key``, ``Set-Cookie`` are secret; ``prompt_tokens``, ``session_timeout``,
-    ``password_changed_at`` are not. ``bytes`` keys (ASGI headers) are read as latin-1."""
-    if isinstance(key, bytes):
-        key = key.decode("latin-1")
-    words = _words(str(key))
-    return any(words[-len(k) :] == k for k in keys if len(k) <= len(words))
-
-
 class Redactor:
     """Masks secrets in a record before any of alonechat's sinks sees it.
 
-    ``extra`` fields (nested mappings and lists included) whose name ends with one of
-    ``keys``; and in message and exception text: ``key=value``, ``key: value``, ``"key":
-    "value"``, ``'key': 'value'`` for such keys, Authorization and Cookie header values,
-    ``Bearer``/``Basic``/``Token`` credentials, passwords in URLs, plus every match of
-    ``patterns`` (regular expressions). Matching is linear in the text's length.
+    ``extra`` fields whose name is secret (:class:`SecretNames` with ``keys``), at any depth
+    (mappings, lists, header pairs); in every string (messages, string fields, exception
+    text): ``key=value``-like pairs whose key is secret, every :data:`DETECTORS` format and
+    every match of ``patterns`` (regular expressions). Values that are neither strings nor
+    numbers are checked as their text (``str()``), and written as that text when it had a
+    secret. A value is masked to its end, whatever its length. One pass over each string;
+    no input makes a rule backtrack.
     """
 
-    def __init__(self, keys: tuple[str, ...], patterns: tuple[str, ...] = ()) -> None:
-        self._keys = [_words(key) for key in keys if _words(key)]
-        self._rules = [*_RULES_FIXED, *((re.compile(p), REDACTED) for p in patterns)]
-
-    def is_secret(self, key: object) -> bool:
-        """Whether a field name holds a secret: :func:`is_secret` with this Redactor's keys."""
-        return is_secret(key, self._keys)
+    def __init__(self, keys: Sequence[str], patterns: Sequence[str] = ()) -> None:
+        self.is_secret = SecretNames(keys)
+        self._patterns = [re.compile(pattern) for pattern in patterns]
 
     def text(self, text: str) -> str:
-        """``text`` with every secret pattern masked."""
-        for pattern, replacement in self._rules:
-            text = pattern.sub(replacement, text)
-        parts, done = [], 0
-        for key in _KEY.finditer(text):
-            if key.start() < done or not self.is_secret(key.group(2)):
-                continue
-            value = _VALUE.match(text, key.end())
-            if value is None or value.group().lstrip("'\"").startswith(REDACTED[:-1]):
-                continue
-            quote = value.group()[0] if value.group()[0] in "'\"" else ""
-            parts += [text[done : key.end()], quote, REDACTED, quote]
-            done = value.end()
-        return "".join(parts) + text[done:] if parts else text
+        """``text`` with every secret masked: one pass of one expression over it (and one
+        per ``patterns`` entry)."""
+        if text.isascii() and not text.encode("ascii").translate(None, _NO_START):
+            return self._user_patterns(text)  # no character a secret or a separator starts with
+        parts: list[str] = []
+        done = 0
+        reverse = ""  # the text backwards, made at the first key=value separator
+        search = _SCAN.search
+        match = search(text)
+        while match is not None:
+            kind = match.lastgroup or ""
+            resume = match.end()
+            if kind.startswith("sep"):
+                reverse = reverse or text[::-1]
+                span = self._secret_value(text, reverse, match.start(), resume)
+                if span is not None:
+                    start, end = span
+                    quote = text[start] if text[start] in "'\"" else ""
+                    parts += [text[done:start], quote, REDACTED, quote]
+                    done = resume = end
+            else:
+                start, end = match.span(kind)
+                found = True
+                if kind.startswith("card_number"):
+                    start -= 1  # the first digit is outside the group
+                    found = _luhn(text[start:end].replace(" ", "").replace("-", ""))
+                elif kind in _WHOLE:
+                    start -= 1  # the "A" of AKIA.../AIza... is outside the group
+                elif kind == "jwt":  # the header part, before the ".eyJ" found
+                    head = _JWT_HEAD.match(reverse or text[::-1], len(text) - match.start())
+                    start = match.start() - (head.end() - head.start() if head else 0)
+                if found:
+                    parts += [text[done : max(start, done)], REDACTED]
+                    done = resume = max(end, done)
+            match = search(text, resume)
+        if parts:
+            text = "".join(parts) + text[done:]
+        return self._user_patterns(text)
+
+    def _user_patterns(self, text: str) -> str:
+        for pattern in self._patterns:
+            text = pattern.sub(REDACTED, text)
+        return text
+
+    def _secret_value(
+        self, text: str, reverse: str, separator: int, after: int
+    ) -> tuple[int, int] | None:
+        """The span of the value after the separator at ``separator`` (ending at
+        ``after``) when the key before it is secret and the value not masked already."""
+        key = _KEY_BACK.match(reverse, len(text) - separator)
+        name = key.group("key")[::-1] if key is not None else ""
+        if not (name[:1].isalpha() or name[:1] == "_") or not self.is_secret(name):
+            return None
+        value = (_HEADER_VALUE if _HEADERS(name) else _VALUE).match(text, after)
+        if value is None or value.group("value").lstrip("'\"").startswith(REDACTED[:-1]):
+            return None
+        return value.span("value")
 
     def fields(self, fields: Mapping[str, object]) -> dict[str, object]:
-        """``fields`` with secret keys masked and secrets in values masked, at any depth."""
+        """``fields`` with secret names masked and secrets in values masked, at any depth."""
         return {key: self._value(key, value, 0) for key, value in fields.items()}
 
     def _value(self, key: object, value: object, depth: int) -> object:
@@ -127,6 +334,8 @@ class Redactor:
             return REDACTED
         if isinstance(value, str):
             return self.text(value)
+        if value is None or isinstance(value, (bool, float)):
+            return value
         if depth >= _MAX_DEPTH:
             return f"<{type(value).__name__} nested too deep to check for secrets>"
         if isinstance(value, Mapping):
@@ -135,4 +344,9 @@ class Redactor:
             if all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):  # header pairs
                 return [(k, self._value(k, v, depth + 1)) for k, v in value]
             return [self._value(None, item, depth + 1) for item in value]
-        return value
+        try:
+            text = str(value)  # an int (a card number?), an exception, any object
+        except Exception:
+            return f"<unprintable {type(value).__name__}: withheld, it could not be checked>"
+        masked = self.text(text)
+        return value if masked == text else masked

@@ -14,7 +14,7 @@ from typing import Any
 from loguru._colorizer import Colorizer
 
 from ._redact import Redactor
-from ._text import Layout, safe_str, safe_text, safe_traceback
+from ._text import Layout, printable, safe_str, safe_text, safe_traceback
 
 #: The simple built-in layout (testing preset), stdlib notation.
 SIMPLE_FORMAT = "%(asctime)s | %(levelname)-8s | %(name)s | %(message)s"
@@ -273,10 +273,10 @@ def text_layout(
 
     def layout(record: dict[str, Any]) -> str:
         message, name = record["message"], record["name"] or ""
-        if len(message) > max_message or not message.isprintable():
+        if len(message) > max_message or not printable(message):
             message = safe_text(message, max_message)
         record[_MESSAGE] = message
-        record[_NAME] = name if name.isprintable() else safe_text(name, 256)
+        record[_NAME] = name if printable(name) else safe_text(name, 256)
         if view:
             record[_VIEW] = _RecordView(record)
         for key, strftime in times:
