@@ -23,6 +23,11 @@ from alonechat.core.logging import (
 
 MESSAGE, ARGS = "User %s from %s", ("alice", "10.0.0.1")
 BRACE_MESSAGE = "User {} from {}"
+#: A 16 KiB message of plain words: what the size cases log (digits, capitals, ":" and "="
+#: cost redaction more: README says how much).
+LARGE = ("lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor " * 210)[
+    :16384
+]
 STDLIB_FORMAT = "%(asctime)s | %(levelname)s | %(name)s | %(funcName)s:%(lineno)d | %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 LOGURU_FORMAT = "{time:%Y-%m-%d %H:%M:%S} | {level} | {name} | {function}:{line} | {message}"
@@ -86,6 +91,13 @@ def stdlib_file(directory: Path) -> Iterator[Emit]:
 
 
 @contextlib.contextmanager
+def stdlib_file_large(directory: Path) -> Iterator[Emit]:
+    handler = logging.FileHandler(directory / "stdlib-large.log")
+    yield _loop(_stdlib_logger("bench.large", handler).info, "payload %s", LARGE)
+    handler.close()
+
+
+@contextlib.contextmanager
 def stdlib_rotating(directory: Path) -> Iterator[Emit]:
     path = directory / "rotating.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=TEN_MIB, backupCount=5)
@@ -100,20 +112,22 @@ def stdlib_disabled(directory: Path) -> Iterator[Emit]:
     handler.close()
 
 
-def loguru_case(**options: Any) -> CaseFactory:
+def loguru_case(
+    method: str = "info", message: tuple[object, ...] = (BRACE_MESSAGE, *ARGS), **options: Any
+) -> CaseFactory:
     @contextlib.contextmanager
     def case(directory: Path) -> Iterator[Emit]:
         clean()
-        method = options.pop("method", "info")
         loguru_logger.add(directory / "loguru.log", format=LOGURU_FORMAT, level="INFO", **options)
-        options["method"] = method
-        yield _loop(getattr(loguru_logger, method), BRACE_MESSAGE, *ARGS)
+        yield _loop(getattr(loguru_logger, method), *message)
         loguru_logger.remove()
 
     return case
 
 
-def facade_case(method: str = "info", **fields: Any) -> CaseFactory:
+def facade_case(
+    method: str = "info", message: tuple[object, ...] = (MESSAGE, *ARGS), **fields: Any
+) -> CaseFactory:
     @contextlib.contextmanager
     def case(directory: Path) -> Iterator[Emit]:
         clean()
@@ -128,7 +142,7 @@ def facade_case(method: str = "info", **fields: Any) -> CaseFactory:
             )
         )
         # get_logger's record with alonechat's handler alone on the chain: the fast path
-        yield _loop(getattr(get_logger("bench"), method), MESSAGE, *ARGS)
+        yield _loop(getattr(get_logger("bench"), method), *message)
         reset_logging()
 
     return case
@@ -368,6 +382,15 @@ def cases() -> list[Case]:
         ),
         Case("loguru serialize=True to stdout", "stdout", loguru_stdout_json),
         Case("alonechat JSON to stdout", "stdout", facade_stdout_json),
+        Case("alonechat text, redact=True", "secrets", facade_case(redact=True)),
+        Case("stdlib FileHandler, 16 KiB", "size", stdlib_file_large),
+        Case("loguru file sink, 16 KiB", "size", loguru_case(message=("payload {}", LARGE))),
+        Case("alonechat text, 16 KiB", "size", facade_case(message=("payload %s", LARGE))),
+        Case(
+            "alonechat text, 16 KiB, redact=True",
+            "size",
+            facade_case(message=("payload %s", LARGE), redact=True),
+        ),
         Case("stdlib SysLogHandler, UDP", "syslog", stdlib_syslog),
         Case("alonechat syslog, UDP (caller)", "syslog", _facade_syslog("udp"), True),
         Case("alonechat syslog, TCP (caller)", "syslog", _facade_syslog("tcp"), True),

@@ -84,7 +84,17 @@ TARGETS = [
         "alonechat text, rotating files",
         0.5,
     ),
-]
+    ("redact=True vs off, short record", "alonechat text, redact=True",
+     "alonechat text, rotating files", 1.15),
+    ("16 KiB redact=True vs stdlib FileHandler", "alonechat text, 16 KiB, redact=True",
+     "stdlib FileHandler, 16 KiB", 1.5),
+]  # fmt: skip
+# (what, case and its short-record baseline, peer and its baseline, at most): the cost of
+# each KiB of message above a short record's, against the peer's.
+PER_KIB = [
+    ("per KiB, redact=True vs loguru", ("alonechat text, 16 KiB, redact=True",
+     "alonechat text, redact=True"), ("loguru file sink, 16 KiB", "loguru file sink"), 2.0),
+]  # fmt: skip
 
 
 def targets(rows: list[dict[str, Any]], processes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -94,6 +104,10 @@ def targets(rows: list[dict[str, Any]], processes: list[dict[str, Any]]) -> list
     for what, case, baseline, limit in TARGETS:
         if case in median and baseline in median:
             ratio = median[case] / median[baseline]
+            checks.append({"target": what, "ratio": ratio, "limit": limit, "met": ratio <= limit})
+    for what, (case, case_base), (peer, peer_base), limit in PER_KIB:
+        if all(name in median for name in (case, case_base, peer, peer_base)):
+            ratio = (median[case] - median[case_base]) / (median[peer] - median[peer_base])
             checks.append({"target": what, "ratio": ratio, "limit": limit, "met": ratio <= limit})
     ratio = processes[2]["records_per_s"] / processes[0]["records_per_s"]
     checks.append(

@@ -165,7 +165,8 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-_TOKEN = r"[A-Za-z0-9._~+/=-]"
+# RFC 6750's b64token: these characters, then "=" padding only at the end.
+_TOKEN = r"(?=[A-Za-z]*+[0-9._~+/-])[A-Za-z0-9._~+/-]{8,}+=*+(?![\w.~+/=-])"
 _CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
 # Every format found in any text, whatever name it has, and the separators of key=value
 # pairs, in ONE expression that Python's regular expression engine runs as one pass: every
@@ -196,9 +197,8 @@ _SCAN = re.compile(
             r"A(?:(?<![A-Z0-9]A)(?P<aws_access_key_id>(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)"
             r"[A-Z0-9]{16})(?![A-Z0-9])"
             r"|(?<![\w-]A)Iza(?P<google_api_key>[0-9A-Za-z_-]{35})(?![\w-]))",
-            rf"B(?<!\wB)(?:earer|asic)\s++(?P<http_credentials>(?=[A-Za-z]*+[0-9._~+/=-])"
-            rf"{_TOKEN}{{8,}}+)",
-            rf"T(?<!\wT)oken\s++(?P<token_credentials>(?=[A-Za-z]*+[0-9._~+/=-]){_TOKEN}{{8,}}+)",
+            rf"B(?<!\wB)(?:earer|asic)\s++(?P<http_credentials>{_TOKEN})",
+            rf"T(?<!\wT)oken\s++(?P<token_credentials>{_TOKEN})",
             *(f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"),
         ]
     )

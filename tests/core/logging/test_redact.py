@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from alonechat.core.logging import LogConfig, create_production_config, get_logger
+from alonechat.core.logging import (
+    LogConfig,
+    configure_logging,
+    create_production_config,
+    get_logger,
+    reset_logging,
+)
+from tests.conftest import detach_pytest_handlers
 from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
@@ -167,11 +178,15 @@ def test_redaction_is_linear_on_hostile_input(tmp_path: Path) -> None:
 
 SECRET_NAMES: list[str | bytes] = [
     *("password", "db_password", "accessToken", "X-Api-Key", "Set-Cookie", "authorization"),
-    *(b"authorization", "bearer", "session", "client_secret"),
+    *(b"authorization", "bearer", "session", "client_secret", "pass", "passphrase"),
+    *("password1", "aws_secret_access_key", "card_number", "CVV", "ssn", "key", "api-key"),
+    *("X-Amz-Signature", "sig", "session_id", "private_key", "user%5Fpassword"),
+    "a_very_long_field_name_that_goes_on_and_on_past_sixty_four_characters_password",
 ]
 NOT_SECRET_NAMES: list[str | bytes] = [
     *("prompt_tokens", "session_timeout", "password_changed_at", "monkey", "tokenizer"),
-    *("user", b"accept"),
+    *("user", b"accept", "primary_key", "token_type", "auth_method", "author", "passenger"),
+    *("total_tokens", "sessions", "card_type", "keyboard", "password_policy"),
 ]
 
 
@@ -184,3 +199,230 @@ def test_one_rule_for_secret_names(name: str | bytes) -> None:
     secret = name in SECRET_NAMES
     assert (safe_fields({name: "v"})[name] == REDACTED) is secret  # type: ignore[index]
     assert (Redactor(DEFAULT_KEYS).fields({name: "v"})[name] == REDACTED) is secret  # type: ignore[index]
+
+
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFubiJ9"
+    ".Sfl1KxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+# (detector, text with a realistic fake secret, the secret, a look-alike that must survive)
+DETECTED = [
+    ("jwt", f"session {JWT} accepted", JWT, "eyJhbGciOiJIUzI1NiJ9 alone is only a header"),
+    ("pem_private_key",
+     "key -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAfakefake\n-----END RSA PRIVATE KEY-----",
+     "MIIEowIBAAKCAQEAfakefake", "-----BEGIN CERTIFICATE----- is public"),
+    ("aws_access_key_id", "using AKIAQ3EGVTXFAKEKEY77 now", "AKIAQ3EGVTXFAKEKEY77",
+     "AKIA-not-a-key and AKIAQ3EGVTX short"),
+    ("google_api_key", "maps AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW ok",
+     "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW", "AIzaSy too short"),
+    ("github_token", "push with ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 done",
+     "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "ghp_short and ghp_ alone"),
+    ("github_pat", "pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz used",
+     "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "github_pat_ is a prefix"),
+    ("gitlab_token", "glpat-x1y2z3A4B5C6D7E8F9G0h1 for CI", "x1y2z3A4B5C6D7E8F9G0h1",
+     "glpat-short"),
+    ("slack_token", "bot xoxb-2048-4096-FaKeToKeNvAlUe ready", "2048-4096-FaKeToKeNvAlUe",
+     "xoxb-abc too short"),
+    ("slack_webhook", "post https://hooks.slack.com/services/T000/B000/XXXXfakeXXXX now",
+     "T000/B000/XXXXfakeXXXX", "https://hooks.slack.com/ alone"),
+    ("telegram_bot_token", "bot 123456789:AAFakeFakeFakeFakeFakeFakeFakeFa123 set",
+     "FakeFakeFakeFakeFakeFakeFakeFa123", "at 12:34:56 AA meeting"),
+    ("stripe_key", "charge sk_live_51FakeKeyFakeKey0000 ok", "51FakeKeyFakeKey0000",
+     "pk_live_51FakeKeyFakeKey0000 is publishable"),
+    ("card_number", "paid 4111 1111 1111 1111 on card", "4111 1111 1111 1111",
+     "order 4111 1111 1111 1112 shipped (fails the Luhn check)"),
+    ("card_number", "card=5500005555555559;", "5500005555555559", "id 5500005555555558"),
+    ("http_credentials", "header Bearer abc.DEF-123_456~xyz sent", "abc.DEF-123_456~xyz",
+     "Bearer arms; Basic ideas; Token gestures"),
+    ("url_password", "db postgres://app:Pa55w0rd@db:5432/chat", "Pa55w0rd",
+     "see https://example.org/a:b@c for docs"),
+    ("password pair", "form password%3Dhunter2%26x", "hunter2", "passwords are long"),
+    ("pass pair", "login pass=hunter2 user=ann", "hunter2", "pass the salt=yes"),
+    ("fullwidth colon", "password\uff1ahunter2 ok", "hunter2", "price\uff1a3"),
+    ("key query", "GET /maps?key=hunter2 200", "hunter2", "GET /maps?monkey=1 200"),
+    ("aws secret", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY ok",
+     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY", "aws_region=eu-west-1"),
+    ("signature", "url ?X-Amz-Signature=0123abcd4567ef&X-Amz-Date=20260101", "0123abcd4567ef",
+     "X-Amz-Date=20260101"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "text", "secret", "look_alike"), DETECTED)
+def test_each_detector_masks_its_secret_and_spares_its_look_alike(
+    kind: str, text: str, secret: str, look_alike: str
+) -> None:
+    from alonechat.core.logging._redact import DEFAULT_KEYS, REDACTED, Redactor
+
+    redactor = Redactor(DEFAULT_KEYS)
+    masked = redactor.text(text)
+    assert secret not in masked, kind
+    assert REDACTED in masked
+    assert redactor.text(look_alike) == look_alike
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_secrets_of_every_kind_stay_out_of_the_files(
+    configure: Configure, log_dir: Path, json_output: bool
+) -> None:
+    """Each secret in a message, in %-args, in a nested extra value, in a non-string extra
+    value and in exception text: none reaches either file."""
+    configure(redact=True, json_output=json_output)
+    logger = get_logger("secrets")
+    for _, text, _, _ in DETECTED:
+        logger.warning(text)
+        logger.warning("args: %s", text)
+        logger.warning("extra", extra={"data": {"items": [text]}, "error": ValueError(text)})
+        try:
+            raise RuntimeError(text)
+        except RuntimeError:
+            logger.exception("failed")
+    written = (log_dir / "alonechat.log").read_text() + (
+        log_dir / "alonechat_errors.log"
+    ).read_text()
+    assert written.count('"message":"failed"' if json_output else "| failed") == 2 * len(DETECTED)
+    for kind, _, secret, _ in DETECTED:
+        assert secret not in written, kind
+        assert secret.replace("/", "\\/") not in written, kind
+
+
+def test_values_are_masked_to_their_end_and_nested_strings_are_cut(
+    configure: Configure, log_dir: Path
+) -> None:
+    configure(redact=True, json_output=True, max_message_length=1000)
+    long_secret = "A" * 10_000 + "TAIL"
+    get_logger("long").info("password=%s", long_secret, extra={"nested": {"blob": "x" * 5_000_000}})
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["message"] == "password=[REDACTED]"
+    assert len(record["nested"]["blob"]) < 1100
+    assert record["nested"]["blob"].endswith("more characters cut]")
+    assert (log_dir / "alonechat.log").stat().st_size < 5000
+
+
+def test_non_string_values_are_checked_as_their_text(configure: Configure, log_dir: Path) -> None:
+    class Account:
+        def __repr__(self) -> str:
+            return "Account(user='ann', password='hunter2')"
+
+        __str__ = __repr__
+
+    configure(redact=True, json_output=True)
+    fields = {"account": Account(), "error": KeyError("token=abc123xyz")}
+    numbers = {"order": 4111111111111111, "count": 3, "ratio": 0.5, "ok": True}
+    get_logger("objects").info("objects", extra={**fields, **numbers})
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert record["account"] == "Account(user='ann', password='[REDACTED]')"
+    assert "abc123xyz" not in record["error"]
+    assert record["order"] == "[REDACTED]"  # a Luhn-valid card number, whatever its name
+    assert (record["count"], record["ratio"], record["ok"]) == (3, 0.5, True)
+
+
+def _with_check_digit(body: str) -> str:
+    """``body`` and the digit that makes it pass the Luhn check."""
+    from alonechat.core.logging._redact import _luhn
+
+    return next(body + d for d in "0123456789" if _luhn(body + d))
+
+
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_ALNUM = _B64URL[:62]
+
+
+def _chars(alphabet: str, low: int, high: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet, min_size=low, max_size=high)
+
+
+def _card(body: str, separator: str) -> tuple[str, str]:
+    number = _with_check_digit(body)
+    return separator.join(number[i : i + 4] for i in range(0, 16, 4)), number
+
+
+def _pem(body: str) -> tuple[str, str]:
+    return f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----", body
+
+
+_UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_KEYS = ["password", "pass", "db_password", "apiKey", "X-Api-Key", "token", "client_secret",
+         "passphrase", "password1", "key", "sig"]  # fmt: skip
+_SEPARATORS = ["=", ": ", "=", ":", "%3D", "\uff1a"]
+# (text to embed, the part that must not be written)
+SECRETS: st.SearchStrategy[tuple[str, str]] = st.one_of(
+    st.builds(lambda a, b, c: (f"eyJ{a}.eyJ{b}.{c}", f"eyJ{b}.{c}"),
+              _chars(_B64URL, 8, 40), _chars(_B64URL, 8, 80), _chars(_B64URL, 20, 60)),
+    st.builds(lambda p, k: (p + k, p + k), st.sampled_from(["AKIA", "ASIA"]),
+              _chars(_UPPER32, 16, 16)),
+    st.builds(lambda k: ("AIza" + k, k), _chars(_B64URL, 35, 35)),
+    st.builds(lambda k: ("ghp_" + k, k), _chars(_ALNUM, 36, 40)),
+    st.builds(lambda k: ("sk_live_" + k, k), _chars(_ALNUM, 16, 40)),
+    st.builds(lambda k: ("xoxb-" + k, k), _chars(_ALNUM, 1, 1).flatmap(
+        lambda first: _chars(_ALNUM + "-", 11, 39).map(lambda rest: first + rest))),
+    st.builds(_card, _chars("0123456789", 15, 15), st.sampled_from(["", " ", "-"])),
+    st.builds(lambda key, sep, value: (f"{key}{sep}{value}", value), st.sampled_from(_KEYS),
+              st.sampled_from(_SEPARATORS), _chars(_ALNUM + "!$*+/", 6, 200)),
+    st.builds(lambda pw: (f"postgres://app:{pw}@db.local/app", pw),
+              _chars(_ALNUM + "!$*+", 6, 40)),
+    st.builds(_pem, _chars(_ALNUM + "+/", 20, 200)),
+)  # fmt: skip
+ORDINARY_WORDS = st.text("abcdefghijklmnopqrstuvwxyz ,;()", max_size=40)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SECRETS, ORDINARY_WORDS, ORDINARY_WORDS, st.booleans())
+def test_generated_secrets_never_reach_the_files(
+    secret: tuple[str, str], before: str, after: str, json_output: bool
+) -> None:
+    """A secret of any kind, anywhere (message, %-args, nested extra, non-string extra,
+    exception text, long value), in text or JSON output: never in any file."""
+    text, sensitive = secret
+    # a secret the surrounding text or the line's own fields could also show proves nothing
+    assume(sensitive not in before + after and len(set(sensitive)) > 3)
+    embedded = f"{before} {text} {after}"
+    with tempfile.TemporaryDirectory() as directory:
+        config = LogConfig(log_dir=directory, console_output=False, redact=True,
+                           json_output=json_output, max_message_length=100_000)  # fmt: skip
+        configure_logging(config)
+        detach_pytest_handlers()
+        logger = get_logger("generated")
+        logger.warning(embedded)
+        logger.warning("in %s args", embedded)
+        logger.warning("nested", extra={"deep": {"list": [embedded, {"more": embedded}]}})
+        logger.warning("objects", extra={"error": ValueError(embedded), "long": embedded * 50})
+        try:
+            raise RuntimeError(embedded)
+        except RuntimeError:
+            logger.exception("failed")
+        reset_logging()
+        written = "".join(path.read_text() for path in Path(directory).iterdir() if path.is_file())
+    assert written.count("failed") >= 2
+    assert sensitive not in written
+    assert json.dumps(sensitive)[1:-1] not in written  # as JSON escapes it
+
+
+def _address(parts: tuple[int, ...]) -> str:
+    return "from {}.{}.{}.{} GET /api/v1/x 200".format(*parts)
+
+
+ORDINARY_LINES = st.one_of(
+    st.uuids().map(lambda u: f"request {u} done"),
+    st.integers(10**12, 10**19 - 1).filter(lambda n: not _luhn_int(n)).map(
+        lambda n: f"order {n} paid"),
+    st.datetimes().map(lambda t: f"at {t.isoformat()} started"),
+    st.binary(min_size=20, max_size=20).map(lambda b: f"commit {b.hex()} merged: fix #42"),
+    st.tuples(*[st.integers(0, 255)] * 4).map(_address),
+    st.integers(0, 10**6).map(lambda n: f"prompt_tokens={n} total_tokens={n} session_timeout=30"),
+    st.sampled_from(["user=alice id=42 status: ok", "version 1.2.3 on Python 3.11",
+                     "Token refreshed for Bearer arms", "token_type=Bearer expires_in=3600"]),
+)  # fmt: skip
+
+
+def _luhn_int(number: int) -> bool:
+    from alonechat.core.logging._redact import _luhn
+
+    return _luhn(str(number))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ORDINARY_LINES)
+def test_ordinary_lines_are_left_unchanged(line: str) -> None:
+    from alonechat.core.logging._redact import DEFAULT_KEYS, Redactor
+
+    assert Redactor(DEFAULT_KEYS).text(line) == line
