@@ -450,7 +450,8 @@ def _redact(redactor: Redactor, record: Any) -> None:
     except Exception as exc:
         record["message"] = f"[alonechat: message withheld, redaction failed: {exc!r}]"
     try:
-        record["extra"] = redactor.fields(record["extra"])
+        if record["extra"]:
+            record["extra"] = redactor.fields(record["extra"])
     except Exception as exc:
         record["extra"] = {"alonechat_redaction_error": f"fields withheld: {exc!r}"}
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
+from ._text import PRINTABLE_ASCII, known_printable
+
 #: What replaces a secret.
 REDACTED = "[REDACTED]"
 
@@ -175,9 +177,7 @@ _CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
 # check the rest of a prefix once the rare character is found (ghp_ is found at its "_").
 # Each named group is the part masked; "sep" marks a key=value separator. Every quantifier
 # is possessive or bounded: no input makes it backtrack.
-_SCAN = re.compile(
-    "|".join(
-        [
+_ALTERNATIVES = [
             r"=(?P<sep>)",
             r":(?://(?:hooks\.slack\.com/services/(?P<slack_webhook>[A-Za-z0-9/_-]++)"
             r"|[^\s:/@]++:(?P<url_password>[^\s@/]++)(?=@))"
@@ -199,12 +199,18 @@ _SCAN = re.compile(
             r"|(?<![\w-]A)Iza(?P<google_api_key>[0-9A-Za-z_-]{35})(?![\w-]))",
             rf"B(?<!\wB)(?:earer|asic)\s++(?P<http_credentials>{_TOKEN})",
             rf"T(?<!\wT)oken\s++(?P<token_credentials>{_TOKEN})",
-            *(f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"),
-        ]
-    )
-)
-# ASCII characters none of _SCAN's alternatives starts with: text made of them only is clean.
-_NO_START = bytes(c for c in range(128) if chr(c) not in "=:%-_.ABT0123456789")
+]  # fmt: skip
+_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"]
+_SCAN = re.compile("|".join(_ALTERNATIVES + _CARDS))
+# The same without card numbers, for text with fewer than 13 digits (a time, an address):
+# digits are common, and each one would be a place to try.
+_SCAN_NO_CARDS = re.compile("|".join(_ALTERNATIVES))
+_DIGITS = b"0123456789"
+# Printable ASCII characters none of _SCAN's alternatives starts with: text made of them
+# only has no secret (and needs no escaping); and the ASCII control characters.
+_STARTS = b"=:%-_.ABT0123456789"
+_PLAIN = bytes(c for c in PRINTABLE_ASCII if c not in _STARTS)
+_CONTROLS = bytes(c for c in range(128) if c not in PRINTABLE_ASCII)
 #: What is recognised in any text whatever its name (the names of ``_SCAN``'s groups).
 DETECTORS = (
     "pem_private_key", "jwt", "aws_access_key_id", "google_api_key", "github_token",
@@ -269,12 +275,19 @@ class Redactor:
     def text(self, text: str) -> str:
         """``text`` with every secret masked: one pass of one expression over it (and one
         per ``patterns`` entry)."""
-        if text.isascii() and not text.encode("ascii").translate(None, _NO_START):
-            return self._user_patterns(text)  # no character a secret or a separator starts with
+        search = _SCAN.search
+        if text.isascii():  # most text: one pass in C says whether anything can start here
+            left = text.encode("ascii").translate(None, _PLAIN)
+            if not left:  # printable, and no character a secret or a separator starts with
+                known_printable(text)
+                return self._user_patterns(text)
+            if not left.translate(None, _CONTROLS):  # control characters only
+                return self._user_patterns(text)
+            if len(left) - len(left.translate(None, _DIGITS)) < 13:
+                search = _SCAN_NO_CARDS.search
         parts: list[str] = []
         done = 0
         reverse = ""  # the text backwards, made at the first key=value separator
-        search = _SCAN.search
         match = search(text)
         while match is not None:
             kind = match.lastgroup or ""

@@ -30,16 +30,28 @@ def safe_text(text: str, limit: int) -> str:
     return text if printable(text) else _CONTROLS.sub(_escaped, text)
 
 
-_PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t"
+#: The ASCII characters ``safe_text`` leaves as they are.
+PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t"
+_known: list[str] = [""]  # the last text found printable (the redactor checks it first)
 
 
 def printable(text: str) -> bool:
     """Whether ``text`` has no character that ``safe_text`` escapes (tab is fine). ASCII text
     is checked as bytes (about 0.25 us per KiB; ``str.isprintable`` takes 1.4), other text
-    with ``str.isprintable``."""
+    with ``str.isprintable``; a text just found printable (see :func:`known_printable`) is
+    not checked again."""
+    if text is _known[0]:
+        return True
     if text.isascii():
-        return not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+        return not text.encode("ascii").translate(None, PRINTABLE_ASCII)
     return text.isprintable()
+
+
+def known_printable(text: str) -> None:
+    """Note that ``text`` was found printable (by a pass over it that checked more), so
+    that :func:`printable` does not go over it again. One text is remembered, by identity:
+    any thread may replace it, which only costs that thread a check."""
+    _known[0] = text
 
 
 def cut_chars(text: str, limit: int) -> str:
