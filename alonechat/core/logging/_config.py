@@ -133,8 +133,12 @@ class LogConfig:
         dir_mode: Permissions of directories the system creates.
         max_message_length: Longer messages are cut, with a marker saying how much.
         redact: Mask secrets before any sink sees a record (on in the production preset).
-        redact_keys: Field names (and ``key=value`` keys in text) whose values are secrets.
-        redact_patterns: More regular expressions whose matches are masked.
+        redact_keys: Secret words: a field name or ``key=value`` key with one of them among
+            its words holds a secret (``key`` only as the whole name), unless its last word
+            describes the secret (``password_changed_at``); see ``_redact.SecretNames``.
+        redact_patterns: More regular expressions whose matches are masked (besides the
+            built-in formats: JWTs, PEM keys, cloud, source-hosting and payment keys, card
+            numbers...).
         stdout_json: Write JSON lines to stdout instead of stderr text and files (it
             overrides ``console_output`` and ``file_output``), as container log collectors
             expect; syslog still gets records if configured. ``$ALONECHAT_LOG_FORMAT=json``
