@@ -28,15 +28,16 @@ def measure(all_cases: list[Case], records: int, rounds: int, directory: Path) -
             case_dir = directory / f"r{round_index}-{len(case.samples)}-{id(case)}"
             case_dir.mkdir(parents=True)
             gc.collect()
+            count = max(int(records * case.share), 1)
             with case.factory(case_dir) as emit:
-                emit(min(records, 200))  # warm up: caches, first file open
+                emit(min(count, 200))  # warm up: caches, first file open
                 gc.collect()  # the setup's garbage is not collected in the timed loop
                 start = time.perf_counter_ns()
-                emit(records)
+                emit(count)
                 caller = time.perf_counter_ns() - start
             total = time.perf_counter_ns() - start
-            case.samples.append(caller / records)
-            case.totals.append(total / records)
+            case.samples.append(caller / count)
+            case.totals.append(total / count)
         clean()
 
 

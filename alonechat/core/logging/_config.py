@@ -103,11 +103,12 @@ class LogConfig:
 
     Attributes:
         level: Minimum level: DEBUG, INFO, WARNING (WARN), ERROR, CRITICAL (FATAL), any case,
-            or an int.
+            a name registered with ``logging.addLevelName``, or an int >= 0.
         log_dir: Directory for ``alonechat.log`` and ``alonechat_errors.log``.
         console_output: Write to stderr (colored when it is a terminal, see ``colorize``).
         file_output: Write the two rotating log files.
-        max_bytes: Size at which a log file rotates (``alonechat.log.1`` is the newest backup).
+        max_bytes: Size in bytes at which a log file rotates (``alonechat.log.1`` is the
+            newest backup).
         backup_count: Backups kept per file; 0 keeps none (a full file is discarded).
         format_string: Text layout, in stdlib notation (``"%(asctime)s %(levelname)s
             %(message)s"``) or loguru notation (``"{time} {level} {message}"``). ``None``
@@ -131,7 +132,8 @@ class LogConfig:
             secrets, so it is off unless asked for (the development preset asks).
         file_mode: Permissions of log files (umask-independent).
         dir_mode: Permissions of directories the system creates.
-        max_message_length: Longer messages are cut, with a marker saying how much.
+        max_message_length: Longer messages (in characters) are cut, with a marker saying
+            how much; so are longer strings in ``extra`` fields, nested ones too.
         redact: Mask secrets before any sink sees a record (on in the production preset).
         redact_keys: Secret words: a field name or ``key=value`` key with one of them among
             its words holds a secret (``key`` only as the whole name), unless its last word
@@ -320,8 +322,13 @@ def _preset(settings: dict[str, Any], overrides: dict[str, Any]) -> LogConfig:
 
 
 def create_development_config(**overrides: Any) -> LogConfig:
-    """DEBUG, colored console, files in ``./logs/dev`` (5 MB x 3), detailed format;
-    :data:`QUIET_LIBRARIES` at WARNING."""
+    """DEBUG, colored console, files in ``./logs/dev`` (5 MiB x 3), detailed format;
+    :data:`QUIET_LIBRARIES` at WARNING.
+
+    Raises:
+        TypeError: for a keyword that is not a ``LogConfig`` field.
+        ValueError: for a bad value (naming the field).
+    """
     settings: dict[str, Any] = {
         "level": "DEBUG",
         "log_dir": "./logs/dev",
@@ -336,8 +343,13 @@ def create_development_config(**overrides: Any) -> LogConfig:
 
 
 def create_production_config(**overrides: Any) -> LogConfig:
-    """INFO, no console, files in ``./logs/prod`` (50 MB x 10), detailed format, redaction;
-    :data:`QUIET_LIBRARIES` at WARNING."""
+    """INFO, no console, files in ``./logs/prod`` (50 MiB x 10), detailed format, redaction;
+    :data:`QUIET_LIBRARIES` at WARNING.
+
+    Raises:
+        TypeError: for a keyword that is not a ``LogConfig`` field.
+        ValueError: for a bad value (naming the field).
+    """
     settings: dict[str, Any] = {
         "level": "INFO",
         "log_dir": "./logs/prod",
@@ -354,7 +366,12 @@ def create_production_config(**overrides: Any) -> LogConfig:
 
 def create_testing_config(**overrides: Any) -> LogConfig:
     """DEBUG, console with the simple format, no files (``./logs/test`` if turned on);
-    :data:`QUIET_LIBRARIES` at WARNING."""
+    :data:`QUIET_LIBRARIES` at WARNING.
+
+    Raises:
+        TypeError: for a keyword that is not a ``LogConfig`` field.
+        ValueError: for a bad value (naming the field).
+    """
     settings: dict[str, Any] = {
         "level": "DEBUG",
         "log_dir": "./logs/test",

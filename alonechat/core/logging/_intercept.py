@@ -94,6 +94,11 @@ class InterceptHandler(logging.Handler):
         self.lock = None
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Hand ``record`` to loguru (stdlib's ``Handler.emit``, called by ``handle``).
+
+        Never raises: a failure goes to stdlib's ``handleError`` (a "--- Logging error ---"
+        block on stderr while ``logging.raiseExceptions`` is true).
+        """
         try:
             seen = getattr(_last, "record", None)
             if seen is not None and seen() is record:
@@ -314,7 +319,8 @@ class StdlibRouting:
     ) -> None:
         """Route the root logger into loguru at ``level``; set the component loggers' levels.
 
-        With ``deferred``, records are written from its thread.
+        ``level`` and the values of ``components`` (logger name -> level) are stdlib level
+        numbers. With ``deferred``, records are written from its thread.
         """
         InterceptHandler.deferred = deferred
         root = logging.getLogger()

@@ -7,6 +7,7 @@ import logging
 
 from loguru import logger as _loguru
 
+#: The standard level numbers, equal to stdlib's ``logging.DEBUG`` .. ``logging.CRITICAL``.
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
 
 #: The standard levels, by canonical name.
@@ -27,11 +28,12 @@ ALLOWED = (
 
 
 def parse_level(value: object, field: str) -> str | int:
-    """Normalise a level given as a name (any case, aliases allowed) or an int.
+    """Normalise a level given as a name (any case, aliases allowed) or an int >= 0.
 
-    Returns the canonical name for the standard levels, else the int itself. A name
-    registered with ``logging.addLevelName`` (exact case, as stdlib's ``setLevel`` takes
-    it) gives its number.
+    Returns the canonical name (``"DEBUG"``) for the standard levels, given as a name or
+    as their number, else an int. A name registered with ``logging.addLevelName`` (exact
+    case, as stdlib's ``setLevel`` takes it) gives its number. ``field`` names the setting
+    in the error message (``"LogConfig.level"``).
 
     Raises:
         ValueError: naming ``field``, the bad value and the allowed values.
@@ -50,7 +52,7 @@ def parse_level(value: object, field: str) -> str | int:
 
 
 def level_no(level: str | int) -> int:
-    """The number of a level already normalised by :func:`parse_level`."""
+    """The number of a level already normalised by :func:`parse_level` (``"INFO"`` -> 20)."""
     return LEVELS[level] if isinstance(level, str) else level
 
 

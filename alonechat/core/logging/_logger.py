@@ -23,7 +23,12 @@ def _level_method(name: str, level: int) -> Callable[..., None]:
                 self._log(level, msg, args, **kwargs)
 
     method.__name__, method.__qualname__ = name, f"Logger.{name}"
-    method.__doc__ = f"Log ``msg % args`` at {logging.getLevelName(level)}, as stdlib does."
+    method.__doc__ = (
+        f"Log ``msg % args`` at {logging.getLevelName(level)}, as stdlib's ``Logger.{name}``"
+        " does, with its arguments (``exc_info``, ``stack_info``, ``stacklevel``, ``extra``)."
+        " A record alonechat cannot format or write is reported on stderr, never raised; an"
+        " ``extra`` key naming a LogRecord attribute raises stdlib's ``KeyError``."
+    )
     return method
 
 
@@ -80,7 +85,10 @@ class Logger(logging.Logger):
         self, stack_info: bool = False, stacklevel: int = 1
     ) -> tuple[str, int, str, str | None]:
         """stdlib's ``findCaller``: logging's frames (and this module's) skipped, then
-        ``stacklevel`` frames counted, as CPython 3.11 counts them on every version."""
+        ``stacklevel`` frames counted, as CPython 3.11 counts them on every version.
+
+        Returns ``(pathname, lineno, function name, stack text or None)``, stdlib's tuple;
+        the stack text only with ``stack_info``."""
         if stacklevel < 1:
             return super().findCaller(stack_info, stacklevel)
         frame, _ = find_caller(sys._getframe(0), stacklevel)
@@ -119,6 +127,9 @@ def get_logger(name: str | None = None) -> logging.Logger:
     alonechat makes :class:`Logger` (stdlib's, plus the fast path) stdlib's logger class
     (``logging.setLoggerClass``) unless the application set one of its own; a plain
     ``logging.Logger`` made before that is returned as a :class:`Logger`, the same object.
+
+    Raises:
+        TypeError: stdlib's, for a ``name`` that is not a string.
     """
     return _adopted(logging.getLogger(name))
 

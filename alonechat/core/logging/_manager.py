@@ -87,7 +87,8 @@ _Owned = RotatingFile | SyslogSink
 
 
 class LoggingManager:
-    """Owns the loguru handlers that alonechat installs; one per process (a singleton).
+    """Owns the loguru handlers that alonechat installs; one per process (a singleton:
+    ``LoggingManager()`` returns the same object every time).
 
     Records reach the sinks through one :class:`InterceptHandler` on the root logger; levels
     are stdlib logger levels (``LogConfig.level`` is the root logger's, ``component_levels``
@@ -148,6 +149,11 @@ class LoggingManager:
     def configure(self, config: LogConfig) -> LogConfig:
         """Replace the active configuration with ``config``; returns the copy in use.
 
+        Records queued by ``enqueue`` are written first, as configured until now. A log
+        directory or file that cannot be opened is reported on stderr and left out (records
+        go to stderr when nothing else is left); a syslog server that cannot be reached is
+        reported and retried. Neither is raised.
+
         Raises:
             ValueError: if ``config`` (or a field changed after construction) is invalid;
                 the previous configuration then stays active.
@@ -195,7 +201,9 @@ class LoggingManager:
         return config
 
     def reset(self) -> None:
-        """Undo ``configure``: remove alonechat's sinks and the stdlib routing.
+        """Undo ``configure``: write what is queued, remove alonechat's sinks (files are
+        closed) and the stdlib routing (the root and component loggers get their levels
+        from before back, and the root logger the ``basicConfig`` handlers taken off it).
 
         loguru's default stderr sink, removed by the first ``configure``, is not re-added.
         """
@@ -382,12 +390,19 @@ class LoggingManager:
             self._dropped_before[target] = self._dropped_before.get(target, 0) + dropped
 
     def stats(self) -> dict[str, Any]:
-        """Records alonechat could not write, in this process: ``{"dropped": total,
-        "dropped_by_destination": {name: count}, "dropped_from_queue": count, "queued":
-        count}``, a name being a log file's path, ``stderr``, ``stdout`` or ``syslog
-        <address>``; ``dropped_from_queue`` counts records ``enqueue`` dropped because its
-        queue was full, and ``queued`` is the number waiting now. Each loss was also
-        reported on stderr (one line when it starts, one with the count when it ends)."""
+        """Records alonechat could not write, in this process; every count is an int of
+        records (for syslog, messages: one per record)::
+
+            {"dropped": int,                          # the two counts below, summed
+             "dropped_by_destination": {name: int},   # a sink could not write them
+             "dropped_from_queue": int,               # enqueue's queue was full
+             "queued": int}                           # waiting in enqueue's queue now
+
+        A name is a log file's absolute path, ``stderr``, ``stdout`` or ``syslog
+        <address>``; every destination configured now is listed (0 when it lost nothing),
+        and one closed since only if it lost records. Counts add up across reconfigurations
+        and ``reset_logging``. Each loss was also reported on stderr (one line when it
+        starts, one with the count when it ends). Never raises."""
         with self.lock:
             counts = dict(self._dropped_before)
             for target, owned in self._sinks.items():
@@ -472,6 +487,9 @@ def configure_logging(config: LogConfig | None = None) -> LogConfig:
     the levels of the loggers they name, set again by each call (the last call wins, over
     ``setLevel`` and ``dictConfig``); ``reset_logging`` restores the levels from before.
 
+    A ``log_dir`` or file that cannot be opened, or an unreachable syslog server, is
+    reported on stderr, not raised (see :meth:`LoggingManager.configure`).
+
     Raises:
         ValueError: if ``config`` is invalid (the previous configuration then stays).
     """
@@ -489,8 +507,9 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
     to that syslog server. Keyword ``overrides`` win over both.
 
     Raises:
-        ValueError: for an unknown environment name or variable value (the allowed values
-            are listed).
+        ValueError: for an unknown environment name or variable value, or an invalid
+            override (the message names it and lists the allowed values).
+        TypeError: for an override that is not a :class:`LogConfig` field.
     """
     log_format = os.environ.get(FORMAT_VAR, "").strip().lower()
     if log_format not in ("", "text", "json", "ecs"):
@@ -508,8 +527,9 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
 
 
 def stats() -> dict[str, Any]:
-    """Records alonechat's sinks could not write in this process (see
-    :meth:`LoggingManager.stats`): ``{"dropped": 3, "dropped_by_destination": {...}}``."""
+    """Records alonechat's sinks could not write in this process, as counts of records:
+    ``{"dropped": int, "dropped_by_destination": {name: int}, "dropped_from_queue": int,
+    "queued": int}`` (see :meth:`LoggingManager.stats`). Never raises."""
     return LoggingManager().stats()
 
 
@@ -529,12 +549,17 @@ def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHan
     exists when it runs, those alonechat just set levels on included.
 
     Raises:
-        ValueError: as :func:`auto_configure` (dictConfig reports it naming the handler).
+        ValueError, TypeError: as :func:`auto_configure` (``dictConfig`` re-raises them as
+            a ``ValueError`` naming the handler).
     """
     auto_configure(env, **overrides)
     return LoggingManager().handler
 
 
 def reset_logging() -> None:
-    """Remove alonechat's sinks and stdlib routing (tests use it between cases)."""
+    """Remove alonechat's sinks and stdlib routing (tests use it between cases).
+
+    Queued records are written first; stdlib loggers get the levels (and the root logger
+    the ``basicConfig`` handlers) they had before :func:`configure_logging`.
+    """
     LoggingManager().reset()

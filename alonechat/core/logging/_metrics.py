@@ -80,8 +80,11 @@ class MetricsCollector:
 
     Args:
         logger: Logger (or logger name) for ``log_summary``; default ``alonechat.metrics``.
-        reservoir_size: Samples kept per timing.
+        reservoir_size: Samples kept per timing (an int >= 1).
         seed: Seed of the sampling RNG, for reproducible estimates.
+
+    Raises:
+        ValueError: for a ``reservoir_size`` that is not an int >= 1.
     """
 
     def __init__(
@@ -105,14 +108,23 @@ class MetricsCollector:
         self._timings: dict[str, _Timing] = {}
 
     def increment(self, name: str, value: float = 1) -> None:
-        """Add ``value`` (default 1) to the counter ``name``."""
+        """Add ``value`` (default 1; an int or a float, negative allowed) to the counter
+        ``name``, which starts at 0.
+
+        Raises:
+            ValueError: for a ``value`` that is not a number (a bool included).
+        """
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"increment({name!r}): value must be a number, got {value!r}")
         with self._lock:
             self._counters[name] = self._counters.get(name, 0) + value
 
     def record_timing(self, name: str, seconds: float) -> None:
-        """Record one duration, in seconds, for the timing ``name``."""
+        """Record one duration, in seconds, for the timing ``name``.
+
+        Raises:
+            ValueError: for ``seconds`` that is not a finite number >= 0 (a bool included).
+        """
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, (int, float))
@@ -129,8 +141,14 @@ class MetricsCollector:
             timing.add(float(seconds), self._size, self._rng)
 
     def snapshot(self) -> dict[str, Any]:
-        """``{"counters": {name: value}, "timings": {name: {count, total, min, max, mean,
-        p50, p95, p99}}}`` at this moment."""
+        """The counters and timings at this moment, as a new dict::
+
+            {"counters": {name: int | float},
+             "timings": {name: {"count": int, "total": float, "min": float, "max": float,
+                                "mean": float, "p50": float, "p95": float, "p99": float}}}
+
+        Timings are in seconds (``count`` is the number of durations recorded); the
+        percentiles are estimates beyond ``reservoir_size`` durations."""
         with self._lock:  # copy under the lock, sort outside it
             counters = dict(self._counters)
             timings = {name: timing.copy() for name, timing in self._timings.items()}
@@ -146,7 +164,13 @@ class MetricsCollector:
             self._timings.clear()
 
     def log_summary(self, level: str | int = INFO) -> dict[str, Any]:
-        """Write one record whose fields ``counters`` and ``timings`` hold the snapshot."""
+        """Write one record, ``"metrics: N counters, M timings"`` at ``level`` (a name or an
+        int), whose fields ``counters`` and ``timings`` hold the :meth:`snapshot`; returns
+        that snapshot.
+
+        Raises:
+            ValueError: for an invalid ``level``; nothing is logged.
+        """
         snapshot = self.snapshot()
         self._logger.log(
             level_no(parse_level(level, "log_summary level")),

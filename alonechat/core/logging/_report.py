@@ -1,4 +1,5 @@
-"""Reporting the logging system's own trouble: one clear line on stderr."""
+"""Reporting the logging system's own trouble (one clear line on stderr) and counting the
+records it lost."""
 
 from __future__ import annotations
 

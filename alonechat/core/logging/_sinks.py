@@ -1,4 +1,5 @@
-"""Sinks: the log directory and rotating log files.
+"""Sinks, what loguru writes to: rotating log files (and their directory), and streams
+(stderr, stdout, a syslog sink) whose lost records are counted.
 
 loguru formats and dispatches every record; these objects are what it writes to (loguru
 accepts any object with a ``write`` method). loguru's own file sink names backups with

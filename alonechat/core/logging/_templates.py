@@ -16,9 +16,12 @@ from loguru._colorizer import Colorizer
 from ._redact import Redactor
 from ._text import Layout, printable, safe_str, safe_text, safe_traceback
 
-#: The simple built-in layout (testing preset), stdlib notation.
+#: The simple built-in layout (testing preset), stdlib notation:
+#: ``2026-11-25 09:12:01 | INFO     | svc.api | message``.
 SIMPLE_FORMAT = "%(asctime)s | %(levelname)-8s | %(name)s | %(message)s"
-#: The detailed built-in layout, with file:line and function (development, production).
+#: The detailed built-in layout, with file:line and function (development, production;
+#: ``LogConfig.format_string=None``), stdlib notation:
+#: ``2026-11-25 09:12:01 | INFO     | svc.api | api.py:42 | handle | message``.
 DETAILED_FORMAT = (
     "%(asctime)s | %(levelname)-8s | %(name)s | %(filename)s:%(lineno)d | %(funcName)s"
     " | %(message)s"
@@ -99,7 +102,12 @@ class _RecordView:
 
 
 def check_date_format(date_format: object, field: str) -> None:
-    """Reject a date format that cannot sit inside a ``{time:...}`` field."""
+    """Reject a date format that cannot sit inside a ``{time:...}`` field.
+
+    Raises:
+        ValueError: naming ``field``, for anything but a non-empty string without braces,
+            angle brackets or newlines.
+    """
     if not isinstance(date_format, str) or not date_format or set(date_format) & set("{}<>\n"):
         raise ValueError(
             f"{field}: must be a non-empty strftime string such as '%Y-%m-%d %H:%M:%S' "
@@ -261,9 +269,10 @@ def text_layout(
     """The loguru ``format`` function for a template from :func:`text_template`.
 
     The message and the logger name go through :func:`safe_text`, so user data cannot forge
-    a line or recolor a console. With ``own_traceback`` (files; any sink when redacting),
-    tracebacks are formatted here, with exception messages escaped (and redacted), instead
-    of by loguru (whose colored, ``diagnose`` tracebacks the console keeps otherwise).
+    a line or recolor a console; a message longer than ``max_message`` characters is cut,
+    with a marker. With ``own_traceback`` (files; any sink when redacting), tracebacks are
+    formatted here, with exception messages escaped (and redacted), instead of by loguru
+    (whose colored, ``diagnose`` tracebacks the console keeps otherwise).
     """
     exception = "{" + _TRACEBACK + "}" if own_traceback or redactor else "{exception}"
     safe_fields = _read_from(_read_from(template, "message", _MESSAGE), "name", _NAME)

@@ -6,7 +6,8 @@ from typing import Any
 
 
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn ``log_config`` that routes its loggers into the unified system, each line once.
+    """uvicorn ``log_config`` (a ``logging.config.dictConfig`` dict) that routes its loggers
+    into the unified system, each line once.
 
     ``uvicorn.run(app, log_config=uvicorn_log_config())`` (or ``uvicorn.Config``): uvicorn
     applies it with ``dictConfig`` in every worker it starts, so its ``uvicorn``,

@@ -40,10 +40,17 @@ def _not_from_stdlib(record: Record) -> bool:
 
 @contextmanager
 def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[logging.Handler]:
-    """Hand every record logged with loguru directly to a stdlib ``handler``.
+    """Hand every record logged with loguru directly, at ``level`` (a name or an int) or
+    above, to a stdlib ``handler`` inside the block; yields ``handler``.
 
     Records of stdlib loggers (``get_logger``'s included) are skipped: the handler, when it
-    sits on the root logger as ``caplog.handler`` does, sees those already.
+    sits on the root logger as ``caplog.handler`` does, sees those already. The handler gets
+    the ``logging.LogRecord`` that loguru makes for a stdlib handler sink (the message
+    already formatted, loguru's ``extra`` as the record's ``extra`` attribute); when the
+    block ends, loguru removes that sink and so calls ``handler.close()``.
+
+    Raises:
+        ValueError: for an invalid ``level``.
     """
     handler_id = _loguru.add(
         handler,
@@ -59,11 +66,20 @@ def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[loggi
 
 @contextmanager
 def capture_logs(level: str | int = 0) -> Iterator[list[dict[str, Any]]]:
-    """Collect the records written inside the block as dicts (the JSON layout's keys).
+    """Collect the records written inside the block, at ``level`` (a name or an int) or
+    above; yields the list they are appended to as they come.
 
-    stdlib loggers' records (``get_logger``'s included) reach loguru once the system is
-    configured (``configure_logging``, ``auto_configure``); records logged with loguru
-    directly are collected either way.
+    Each record is a dict with the keys of the JSON layout (``json_output``): ``time`` (ISO
+    8601 text), ``level`` (its name), ``logger``, ``message``, ``module``, ``function``,
+    ``line``, ``file`` (path), ``process`` (pid), ``thread`` (name), each ``extra`` field
+    (``extra_<key>`` when it would overwrite one of those), and ``exc_type``,
+    ``exc_message``, ``exc_traceback`` for an exception. stdlib loggers' records
+    (``get_logger``'s included) reach loguru once the system is configured
+    (``configure_logging``, ``auto_configure``); records logged with loguru directly are
+    collected either way.
+
+    Raises:
+        ValueError: for an invalid ``level``.
     """
     records: list[dict[str, Any]] = []
 

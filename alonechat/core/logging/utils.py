@@ -3,7 +3,8 @@
 Everything here logs through the unified system (console, files, JSON alike) and puts the
 measured values in structured fields (JSON keys), not only in the message text:
 
-- :class:`LogTimer` / :func:`timed`: ``operation``, ``duration`` (seconds), ``status``.
+- :class:`LogTimer` / :func:`timed`: ``operation``, ``duration`` (seconds), ``status``;
+  ``error_type`` on failure.
 - :class:`RequestLogger`: ``method``, ``path``, ``status_code``, ``duration``, ``user``;
   ``event_type`` for WebSocket events; ``request_id`` bound by ``request_context``.
 - :class:`ExceptionLogger`: ``context`` and the exception's ``exc_type``, ``exc_message``,
@@ -52,14 +53,17 @@ class LogTimer:
     ``duration`` (seconds, monotonic clock) and ``status="ok"``. If the block raises, an
     ERROR record says ``"<name> failed after ... ms: <Type>: <message>"`` (``status="error"``,
     ``error_type``) and the exception propagates unchanged; a cancelled block (asyncio) is a
-    WARNING with ``status="cancelled"``. ``timer.elapsed`` holds the seconds once the block
-    is done.
+    WARNING with ``status="cancelled"``. ``timer.elapsed`` holds the seconds (a float) once
+    the block is done, None before.
 
     Args:
         name: The operation's name.
         logger: A Logger or logger name; default: the module that creates the timer.
-        level: Level of the success record (default INFO).
+        level: Level of the success record, a name or an int (default INFO).
         stacklevel: 1 attributes the record to the code using the timer; more, to its callers.
+
+    Raises:
+        ValueError: for an invalid ``level``.
     """
 
     def __init__(
@@ -149,7 +153,13 @@ def timed(
     ``@timed``, ``@timed()`` and ``@timed("api_call")`` all work; the name defaults to the
     function's qualified name and the logger to its module. The wrapper keeps the function's
     name, docstring and signature, and an ``async def`` stays a coroutine function. Records
-    are attributed to the code calling the function.
+    are attributed to the code calling the function. ``logger`` and ``level`` are as for
+    :class:`LogTimer`.
+
+    Raises:
+        ValueError: for an invalid ``level`` (when ``timed(...)`` is called).
+        TypeError: when decorating a generator function (sync or async): only creating the
+            generator would be timed.
     """
     if callable(name):
         return timed()(name)
@@ -208,13 +218,20 @@ class RequestLogger:
     ) -> None:
         """Log a request: ERROR for 5xx, WARNING for 4xx, INFO otherwise.
 
+        The message is ``"GET /path -> 200 in 12.34 ms"``; the fields hold the values.
+
         Args:
             method: HTTP method.
-            path: Request path (its query string is dropped).
-            status_code: Response status.
-            duration: Seconds the request took.
+            path: Request path or URL (its query string, fragment and ``user:password@``
+                are dropped).
+            status_code: Response status, an int (or what ``int()`` takes).
+            duration: Seconds the request took (the message shows milliseconds).
             user: Who made it, when known.
-            **fields: More fields for the record (credentials masked).
+            **fields: More fields for the record (credentials masked; a key naming a
+                LogRecord attribute is renamed ``extra_<key>``).
+
+        Raises:
+            ValueError, TypeError: when ``int(status_code)`` fails; nothing is logged.
         """
         status = int(status_code)
         level = ERROR if status >= 500 else WARNING if status >= 400 else INFO
@@ -238,7 +255,8 @@ class RequestLogger:
     ) -> None:
         """Log a WebSocket event (``connect``, ``disconnect``, ``message``, ``error``, ...).
 
-        ``error`` events are logged at ERROR, the others at INFO.
+        The message is ``"websocket <event_type> (<user>)"``; ``error`` events are logged at
+        ERROR, the others at INFO. ``fields`` are handled as in :meth:`log_request`.
         """
         extra = {**_user_fields(fields), "event_type": event_type}
         if user is not None:
@@ -249,8 +267,9 @@ class RequestLogger:
 
     @contextmanager
     def request_context(self, request_id: str | None = None, **fields: object) -> Iterator[str]:
-        """Bind ``request_id`` (a new random one by default) and ``fields`` to every record
-        logged inside the block, from any logger; yields the id."""
+        """Bind ``request_id`` (by default, or when empty, a new random one: 32 hex digits)
+        and ``fields`` (credentials masked) to every record logged inside the block, from
+        any logger, as :func:`log_context` does; yields the id (a str)."""
         request_id = request_id or uuid.uuid4().hex
         with log_context(request_id=request_id, **safe_fields(fields)):
             yield request_id
@@ -276,7 +295,12 @@ class ExceptionLogger:
         level: str | int = ERROR,
         **fields: object,
     ) -> None:
-        """Log ``exc``: ``"<context>: <Type>: <message>"`` plus the traceback."""
+        """Log ``exc``: ``"<context>: <Type>: <message>"`` plus the traceback, at ``level``
+        (a name or an int); ``fields`` are handled as in :meth:`RequestLogger.log_request`.
+
+        Raises:
+            ValueError: for an invalid ``level``; nothing is logged.
+        """
         kind = type(exc).__name__
         extra: dict[str, object] = _user_fields(fields)
         if context is not None:

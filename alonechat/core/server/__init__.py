@@ -2,7 +2,8 @@
 
 :class:`UnifiedWebSocketManager` keeps the connections and runs :class:`HookPhase` hooks
 with a :class:`HookContext`; :func:`create_app` serves it as a Starlette ASGI app (needs the
-``server`` extra); ``python -m AloneChat server --env ...`` runs it under uvicorn.
+``server`` extra: without starlette, importing it raises ``ModuleNotFoundError``);
+``python -m AloneChat server --env ...`` runs it under uvicorn.
 """
 
 from __future__ import annotations

@@ -43,7 +43,13 @@ def _request_id(scope: Scope) -> str | None:
 
 class RequestLoggingMiddleware:
     """Runs each HTTP request and WebSocket connection inside ``request_context`` (so every
-    record it causes carries its ``request_id``) and logs each HTTP request once."""
+    record it causes carries its ``request_id``) and logs each HTTP request once.
+
+    An ``X-Request-ID`` header of 1..64 letters, digits, ``.``, ``_`` or ``-`` is used as the
+    id; otherwise a random one is made. HTTP responses carry the id in ``X-Request-ID``.
+    ``metrics`` gets the counters ``http.responses.<N>xx`` and the timing ``http.request``
+    (seconds).
+    """
 
     def __init__(self, app: ASGIApp, requests: RequestLogger, metrics: MetricsCollector) -> None:
         self.app = app
@@ -127,7 +133,13 @@ async def _chat(websocket: WebSocket) -> None:
 
 
 def create_app(manager: Manager | None = None) -> Starlette:
-    """The chat server: ``/ws?user=NAME``, ``/health``, ``/metrics`` and the page at ``/``."""
+    """The chat server: ``/ws?user=NAME``, ``/health``, ``/metrics`` and the page at ``/``.
+
+    ``manager`` keeps the connections (a new :class:`UnifiedWebSocketManager` with its
+    defaults when None). ``GET /health`` returns ``{"status": "ok", "users": int}``;
+    ``GET /metrics`` returns ``manager.metrics.snapshot()`` with the logging system's
+    :func:`~alonechat.core.logging.stats` under ``"logging"``.
+    """
     manager = manager if manager is not None else Manager()
     page = _page()
 

@@ -12,13 +12,20 @@ from typing import Any, TypeAlias
 
 
 class HookPhase(str, Enum):
-    """When a hook runs, around a connection's life and each of its messages."""
+    """When a hook runs, around a connection's life and each of its messages (a ``str``
+    enum: ``HookPhase.PRE_CONNECT == "pre_connect"``)."""
 
+    #: Before a user is admitted (the name already checked); may reject.
     PRE_CONNECT = "pre_connect"
+    #: After the user is admitted, before the others are told.
     POST_CONNECT = "post_connect"
+    #: Before a message is broadcast; may reject it or rewrite ``message``.
     PRE_MESSAGE = "pre_message"
+    #: After a message was queued for every user.
     POST_MESSAGE = "post_message"
+    #: Before a user is removed.
     PRE_DISCONNECT = "pre_disconnect"
+    #: After the user is removed and the others are told.
     POST_DISCONNECT = "post_disconnect"
 
 
@@ -32,9 +39,12 @@ class HookContext:
 
     Attributes:
         phase: The phase being run.
-        user_id: The user the event is about.
-        message: The chat text, in the message phases (a PRE_MESSAGE hook may rewrite it).
-        metadata: Free-form data shared by the hooks of one event (``request_id``, ...).
+        user_id: The user the event is about, the name as the client sent it.
+        message: The chat text in the message phases (a PRE_MESSAGE hook may rewrite it;
+            anything but non-empty text then gets the sender an ``error`` frame); None in
+            the others.
+        metadata: One dict per connection, shared by all its hooks in every phase; the
+            server starts it with ``client`` (``"host:port"`` or None) and ``request_id``.
         rejected: Why a PRE_CONNECT or PRE_MESSAGE hook refused, once :meth:`reject` is called.
     """
 
@@ -47,13 +57,16 @@ class HookContext:
     def reject(self, reason: str) -> None:
         """Refuse the connection (PRE_CONNECT) or the message (PRE_MESSAGE).
 
-        The remaining hooks of the phase are skipped; the client gets ``reason`` (a close
-        frame with code 1008 for a connection, an ``error`` frame for a message).
+        The remaining hooks of the phase are skipped; the client gets ``reason`` in an
+        ``error`` frame (for a connection, then a close frame with code 1008 carrying it
+        cut to 123 bytes). In the other phases it has no effect.
         """
         self.rejected = reason
 
 
+#: What a hook returns: the context, a replacement, or None (keep the context).
 HookResult: TypeAlias = "HookContext | None"
+#: A hook: a function of the :class:`HookContext`, sync or ``async``, returning a HookResult.
 Hook: TypeAlias = Callable[[HookContext], "HookResult | Awaitable[HookResult]"]
 
 
@@ -85,9 +98,11 @@ class HookRegistry:
     async def run(self, context: HookContext) -> HookContext:
         """Pass ``context`` through the phase's hooks; returns the (possibly new) context.
 
-        A hook returns the context (or a replacement, or None to keep it). One that raises
-        (``SystemExit`` included) or times out is logged with its traceback and skipped.
-        After a rejection the rest are skipped.
+        A hook returns the context (or a replacement, or None to keep it; anything else is
+        logged at WARNING and ignored). One that raises (``SystemExit`` included) or times
+        out is logged with its traceback and skipped. After a rejection the rest are
+        skipped. Other exceptions of a hook (``KeyboardInterrupt``,
+        ``asyncio.CancelledError``) propagate.
         """
         for hook in self._hooks[context.phase]:
             name = getattr(hook, "__qualname__", repr(hook))

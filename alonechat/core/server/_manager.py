@@ -78,10 +78,15 @@ class UnifiedWebSocketManager:
     that falls behind (``max_queued_bytes`` waiting, or a send slower than ``send_timeout``)
     is closed with 1008.
 
+    Counters in :attr:`metrics`: ``websocket.connections``, ``websocket.rejected``,
+    ``websocket.errors``, ``websocket.too_slow``, ``messages.total``, ``messages.bytes``,
+    ``messages.refused``, ``messages.too_big``.
+
     Args:
         max_message_bytes: Largest accepted frame, in UTF-8 bytes.
         max_name_length: Longest accepted user name, in characters.
-        max_queued_bytes: Frames that may wait for one client before it is dropped.
+        max_queued_bytes: Bytes of frames (JSON text, ASCII) that may wait for one client
+            before it is dropped.
         send_timeout: Seconds one send to a client may take before it is dropped.
         hook_timeout: Seconds an ``async`` hook may take before it counts as failed.
         metrics: Where counters and timings go (a new collector by default).
@@ -114,11 +119,18 @@ class UnifiedWebSocketManager:
         return [client.user for client in self._clients.values()]
 
     def register_hook(self, phase: HookPhase, hook: Hook) -> None:
-        """Run ``hook(context)`` in ``phase``; see :class:`HookContext` for rejecting."""
+        """Run ``hook(context)`` in ``phase``, after the hooks registered before it; see
+        :class:`HookContext` for rejecting.
+
+        Raises:
+            ValueError: for a ``phase`` that is not a :class:`HookPhase` or a ``hook`` that
+                is not callable.
+        """
         self._hooks.register(phase, hook)
 
     def check_name(self, user_id: str) -> str | None:
-        """Why ``user_id`` cannot join (empty, too long, control characters, taken), or None.
+        """Why ``user_id`` cannot join (empty, longer than ``max_name_length`` characters,
+        control characters, taken), as a sentence, or None.
 
         Names are compared as :func:`name_key`: ``Alice``, ``alice `` and ``alice`` in fullwidth
         letters are the same user.
@@ -142,8 +154,10 @@ class UnifiedWebSocketManager:
     ) -> str | None:
         """Admit ``user_id``; returns why it was refused (bad name, a hook), or None.
 
-        ``metadata`` (``client``, ``request_id``, ...) is shared by every hook of this
-        connection, in every phase.
+        ``connection`` is where the user's frames are sent (a Starlette ``WebSocket``, or
+        anything with its ``send_text`` and ``close``). ``metadata`` (``client``,
+        ``request_id``, ...) is copied, then shared by every hook of this connection, in
+        every phase. The name stays reserved while the PRE_CONNECT hooks run.
         """
         problem = self.check_name(user_id)
         shared = dict(metadata or {})
@@ -171,7 +185,10 @@ class UnifiedWebSocketManager:
     async def receive(self, user_id: str, frame: str | bytes) -> None:
         """Handle one frame from ``user_id``: a JSON text frame ``{"text": "..."}``.
 
-        An invalid frame gets an ``error`` frame back; the connection stays open.
+        A binary frame, invalid JSON, a frame without a ``text`` string, an empty text, or a
+        message that a PRE_MESSAGE hook refused or made other than non-empty text gets an
+        ``error`` frame back (``{"type": "error", "error": why}``); the connection stays
+        open.
 
         Raises:
             MessageTooBigError: when the frame exceeds ``max_message_bytes``.
@@ -213,7 +230,8 @@ class UnifiedWebSocketManager:
     async def disconnect(
         self, user_id: str, code: int = NORMAL, connection: Connection | None = None
     ) -> None:
-        """Forget ``user_id`` (once) and tell the others.
+        """Forget ``user_id`` (once) and tell the others; ``code`` is the WebSocket close
+        code, logged with the event.
 
         With ``connection``, only if that is still the user's connection (a reconnect with
         the same name may have replaced it).
@@ -239,18 +257,21 @@ class UnifiedWebSocketManager:
         return await self._hooks.run(HookContext(phase, user_id, message, metadata))
 
     def send(self, user_id: str, payload: dict[str, Any]) -> bool:
-        """Queue one JSON frame for ``user_id``; False if it is gone or dropped as too slow."""
+        """Queue ``payload`` (a JSON-serialisable dict) as one frame for ``user_id``; False if
+        the user is gone or dropped as too slow."""
         client = self._clients.get(name_key(user_id))
         return client is not None and self._offer(client, json.dumps(payload))
 
     def broadcast(self, payload: dict[str, Any]) -> None:
-        """Queue ``payload`` for every user (never waits for one)."""
+        """Queue ``payload`` (a JSON-serialisable dict) as one frame for every user (never
+        waits for one)."""
         frame = json.dumps(payload)
         for client in list(self._clients.values()):
             self._offer(client, frame)
 
     def report_error(self, user_id: str, error: BaseException) -> None:
-        """Log an unexpected error on ``user_id``'s connection."""
+        """Log an unexpected error on ``user_id``'s connection: an ``error`` WebSocket event
+        at ERROR, with ``reason`` ``"<Type>: <message>"``."""
         self.metrics.increment("websocket.errors")
         self._events.log_websocket_event(
             "error", user=user_id, reason=f"{type(error).__name__}: {error}"
