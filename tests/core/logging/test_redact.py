@@ -166,13 +166,16 @@ def test_redaction_is_linear_on_hostile_input(tmp_path: Path) -> None:
         "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
         "configure_logging(LogConfig(log_dir='logs', console_output=False, redact=True,\n"
         "                            format_string='%(message)s'))\n"
-        "for hostile in ('/q?t=' + 'a-' * 8000, 'token-' * 4000, 'a=' * 20000):\n"
-        "    get_logger('r').info('GET password=%s %s', 'pw', hostile)\n"
+        "hostile = ['/q?t=' + 'a-' * 8000, 'token-' * 4000, 'a=' * 20000, '1 ' * 20000,\n"
+        "           '-----BEGIN RSA PRIVATE KEY-----' * 2000, 'eyJ.eyJ.' * 5000, ':' * 50000,\n"
+        "           'Bearer ' * 10000, 'x' * 100000 + '=', 'ghp_' * 10000, '%3D' * 20000]\n"
+        "for text in hostile:\n"
+        "    get_logger('r').info('GET password=%s %s', 'pw', text)\n"
     )
     result = run_python(script, tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = read_lines(tmp_path / "logs" / "alonechat.log")
-    assert len(lines) == 3
+    assert len(lines) == 11
     assert all(line.startswith("GET password=[REDACTED] ") for line in lines)
 
 
