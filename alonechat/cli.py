@@ -8,12 +8,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from alonechat.core.logging import (
     LogConfig,
+    RepeatFilter,
     auto_configure,
     get_logger,
     reset_logging,
@@ -85,6 +87,35 @@ def _load_hooks(spec: str) -> Callable[[UnifiedWebSocketManager], object]:
     return cast("Callable[[UnifiedWebSocketManager], object]", found)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one client, and all of them, may use of the server (see ``--help``)."""
+
+    max_messages_per_second: float
+    message_burst: int
+    max_connections: int
+    limit_concurrency: int
+    timeout_keep_alive: int
+    ws_ping_interval: float
+    allow_origin: tuple[str, ...]
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` when it is > 0, else a clear error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
 class _StartupErrors(logging.Handler):
     """Keeps the ERROR messages uvicorn logs before the server has started (a port in use),
     so that they can be shown on stderr whatever the console setting."""
@@ -99,12 +130,16 @@ class _StartupErrors(logging.Handler):
             self.messages.append(record.getMessage())
 
 
-def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
+def _serve(config: LogConfig, host: str, port: int, hooks: list[str], limits: Limits) -> int:
     import uvicorn
 
     from alonechat.core.server import UnifiedWebSocketManager, create_app
 
-    manager = UnifiedWebSocketManager()
+    manager = UnifiedWebSocketManager(
+        max_messages_per_second=limits.max_messages_per_second,
+        message_burst=limits.message_burst,
+        max_connections=limits.max_connections,
+    )
     for setup in [_load_hooks(spec) for spec in hooks]:
         setup(manager)
     logger = get_logger("alonechat.server")
@@ -117,12 +152,16 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
     )
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(manager),
+            create_app(manager, limits.allow_origin),
             host=host,
             port=port,
             log_config=uvicorn_log_config(),
             ws_max_size=manager.max_message_bytes + 4096,  # the manager gives the reason
             timeout_graceful_shutdown=10,
+            limit_concurrency=limits.limit_concurrency,
+            timeout_keep_alive=limits.timeout_keep_alive,
+            ws_ping_interval=limits.ws_ping_interval,
+            ws_ping_timeout=limits.ws_ping_interval,
             # uvicorn's DEBUG dumps every frame and header (cookies included): INFO at least.
             log_level=max(level_no(config.level), INFO),
         )
@@ -134,6 +173,12 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
     errors = _StartupErrors(server)
     uvicorn_errors = logging.getLogger("uvicorn.error")
     uvicorn_errors.addHandler(errors)
+    # an attack repeats one error thousands of times a second (asyncio's "socket.accept()
+    # out of system resource"): each is logged once, then counted
+    repeats = RepeatFilter()
+    noisy = [logging.getLogger(name) for name in ("asyncio", "uvicorn.error", "alonechat.server")]
+    for noisy_logger in noisy:
+        noisy_logger.addFilter(repeats)
     previous = signal.signal(signal.SIGTERM, _stop)
     code = 0
     try:
@@ -147,6 +192,9 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str]) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         uvicorn_errors.removeHandler(errors)
+        for noisy_logger in noisy:
+            noisy_logger.removeFilter(repeats)
+        repeats.flush()
         logger.info("AloneChat stopped")
         reset_logging()  # flush and close every sink
     if not server.started:
@@ -173,6 +221,62 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     server.add_argument("--env", help=_ENV_HELP)
     server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     server.add_argument("--port", type=_port, default=8000, help="port to bind (default 8000)")
+    server.add_argument(
+        "--max-messages-per-second",
+        type=_positive(float),
+        default=10.0,
+        metavar="N",
+        help="messages a client may send a second on average; over it, an error frame, and "
+        "a client that keeps on is closed (1008, rate limit) (default 10)",
+    )
+    server.add_argument(
+        "--message-burst",
+        type=_positive(int),
+        default=20,
+        metavar="N",
+        help="messages a client may send at once (default 20)",
+    )
+    server.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=500,
+        metavar="N",
+        help="chat users connected at once; beyond, a join is refused (1013, server full) "
+        "(default 500)",
+    )
+    server.add_argument(
+        "--limit-concurrency",
+        type=_positive(int),
+        default=800,
+        metavar="N",
+        help="open connections of any kind (uvicorn's limit_concurrency); beyond, new "
+        "requests get HTTP 503, so that slow or idle clients cannot use up the file "
+        "descriptors (default 800, below the usual limit of 1024)",
+    )
+    server.add_argument(
+        "--timeout-keep-alive",
+        type=_positive(int),
+        default=5,
+        metavar="SECONDS",
+        help="close an idle HTTP keep-alive connection after this long (default 5)",
+    )
+    server.add_argument(
+        "--ws-ping-interval",
+        type=_positive(float),
+        default=20.0,
+        metavar="SECONDS",
+        help="ping each WebSocket this often and close one that does not answer within "
+        "as long again (default 20)",
+    )
+    server.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also accept WebSocket handshakes from pages of ORIGIN, e.g. "
+        "https://chat.example.com (repeatable; '*' accepts any); by default only the "
+        "server's own host",
+    )
     server.add_argument(
         "--hooks",
         action="append",
@@ -213,7 +317,16 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     try:
         config = auto_configure(args.env, **overrides)
         if args.command == "server":
-            return _serve(config, args.host, args.port, args.hooks)
+            limits = Limits(
+                args.max_messages_per_second,
+                args.message_burst,
+                args.max_connections,
+                args.limit_concurrency,
+                args.timeout_keep_alive,
+                args.ws_ping_interval,
+                tuple(args.allow_origin),
+            )
+            return _serve(config, args.host, args.port, args.hooks, limits)
     except ValueError as exc:
         parser.error(str(exc))
     return _demo(config)

@@ -129,11 +129,13 @@ def run_server(
     log: str = "logs/dev/alonechat.log",
     extra_env: dict[str, str] | None = None,
     hooks: bool = True,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """``python -m AloneChat server`` on a free port in ``directory``; SIGTERM at the end."""
+    """``python -m AloneChat server`` on ``port`` (a free one by default) in ``directory``;
+    SIGTERM at the end."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "chat_hooks.py").write_text(HOOKS_PLUGIN)
-    port = free_port()
+    port = port if port is not None else free_port()
     command = ["-m", "AloneChat", "server", "--port", str(port)]
     command += ["--hooks", "chat_hooks:setup"] if hooks else []
     command += ["--json-logs", *args]

@@ -132,6 +132,9 @@ def test_a_port_in_use_is_one_line_on_stderr_in_production(tmp_path: Path) -> No
         (["--hooks", "nonsense"], "--hooks: expected MODULE:FUNCTION, got 'nonsense'"),
         (["--hooks", "no_such_module:setup"], "--hooks: cannot load 'no_such_module:setup'"),
         (["--syslog", "nowhere"], "argument --syslog: unknown scheme in 'nowhere'"),
+        (["--max-connections", "0"], "argument --max-connections: must be a number > 0, got '0'"),
+        (["--max-messages-per-second", "x"], "--max-messages-per-second: must be a number > 0"),
+        (["--limit-concurrency", "-5"], "argument --limit-concurrency: must be a number > 0"),
     ],
 )
 def test_server_bad_arguments_exit_2(
@@ -147,7 +150,11 @@ def test_server_help_documents_the_options(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         main(["server", "--help"])
     out = capsys.readouterr().out
-    for option in ("--env", "--host", "--port", "--hooks", "--json-logs", "--syslog", "SIGTERM"):
+    options = ("--env", "--host", "--port", "--hooks", "--json-logs", "--syslog", "SIGTERM",
+               "--max-messages-per-second", "--message-burst", "--max-connections",
+               "--limit-concurrency", "--timeout-keep-alive", "--ws-ping-interval",
+               "--allow-origin")  # fmt: skip
+    for option in options:
         assert option in out
 
 

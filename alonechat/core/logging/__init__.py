@@ -34,6 +34,7 @@ from ._manager import (
     reset_logging,
     stats,
 )
+from ._repeats import RepeatFilter
 from ._templates import DETAILED_FORMAT, SIMPLE_FORMAT
 from ._uvicorn import uvicorn_log_config
 
@@ -53,6 +54,7 @@ __all__ = [
     "LogConfig",
     "Logger",
     "LoggingManager",
+    "RepeatFilter",
     "auto_configure",
     "configure_logging",
     "configured_handler",

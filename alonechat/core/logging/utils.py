@@ -255,15 +255,17 @@ class RequestLogger:
     ) -> None:
         """Log a WebSocket event (``connect``, ``disconnect``, ``message``, ``error``, ...).
 
-        The message is ``"websocket <event_type> (<user>)"``; ``error`` events are logged at
-        ERROR, the others at INFO. ``fields`` are handled as in :meth:`log_request`.
+        The message is ``"websocket <event_type> (<user>)"``, and ``": <reason>"`` when a
+        ``reason`` field is given (so that a text log says why); ``error`` events are logged
+        at ERROR, the others at INFO. ``fields`` are handled as in :meth:`log_request`.
         """
         extra = {**_user_fields(fields), "event_type": event_type}
         if user is not None:
             extra["user"] = user
         level = ERROR if event_type == "error" else INFO
         who = f" ({user})" if user is not None else ""
-        self._logger.log(level, "websocket %s%s", event_type, who, extra=extra, stacklevel=2)
+        why = f": {extra['reason']}" if extra.get("reason") is not None else ""
+        self._logger.log(level, "websocket %s%s%s", event_type, who, why, extra=extra, stacklevel=2)
 
     @contextmanager
     def request_context(self, request_id: str | None = None, **fields: object) -> Iterator[str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
 import time
+from collections.abc import Iterable
 from importlib import resources
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,7 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from alonechat.core.logging import stats
+from alonechat.core.logging import get_logger, stats
 from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 
 from ._manager import (
@@ -24,11 +27,15 @@ from ._manager import (
     MESSAGE_TOO_BIG,
     NORMAL,
     POLICY_VIOLATION,
+    SERVER_FULL,
+    TRY_AGAIN_LATER,
     MessageTooBigError,
+    RateLimitError,
     close_reason,
 )
 from ._manager import UnifiedWebSocketManager as Manager
 
+_LOGGER = get_logger("alonechat.server")
 # An X-Request-ID sent by a proxy is kept when it looks like an id.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -96,9 +103,28 @@ def _page() -> str:
     return (resources.files(__package__) / "static" / "index.html").read_text(encoding="utf-8")
 
 
+def _foreign_origin(websocket: WebSocket, allowed: frozenset[str]) -> str | None:
+    """The ``Origin`` of a handshake from another site's page, or None: absent (not a
+    browser), the server's own host (``Host`` header), or on the allow-list."""
+    origin = websocket.headers.get("origin")
+    if origin is None or origin in allowed or "*" in allowed:
+        return None
+    host = websocket.headers.get("host", "")
+    return None if urlsplit(origin).netloc.lower() == host.lower() else origin
+
+
 async def _chat(websocket: WebSocket) -> None:
     manager: Manager = websocket.app.state.manager
     user = websocket.query_params.get("user", "")
+    origin = _foreign_origin(websocket, websocket.app.state.allowed_origins)
+    if origin is not None:  # another site's page in a visitor's browser: refused with 403
+        manager.metrics.increment("websocket.foreign_origin")
+        _LOGGER.warning(
+            "websocket refused: origin %s is not this server's (see --allow-origin)",
+            origin, extra={"origin": origin, "user": user},
+        )  # fmt: skip
+        await websocket.close(code=POLICY_VIOLATION)  # before accept: HTTP 403
+        return
     await websocket.accept()
     code = NORMAL
     metadata = {
@@ -108,7 +134,7 @@ async def _chat(websocket: WebSocket) -> None:
     try:
         problem = await manager.connect(user, websocket, metadata)
         if problem is not None:  # the whole reason first; a close frame holds 123 bytes
-            code = POLICY_VIOLATION
+            code = TRY_AGAIN_LATER if problem == SERVER_FULL else POLICY_VIOLATION
             await websocket.send_text(json.dumps({"type": "error", "error": problem}))
             await websocket.close(code=code, reason=close_reason(problem))
             return
@@ -119,8 +145,9 @@ async def _chat(websocket: WebSocket) -> None:
                 break
             text = message.get("text")
             await manager.receive(user, text if text is not None else message.get("bytes") or b"")
-    except MessageTooBigError as exc:
-        code = MESSAGE_TOO_BIG
+            await asyncio.sleep(0)  # a client sending flat out never starves the writers
+    except (MessageTooBigError, RateLimitError) as exc:
+        code = MESSAGE_TOO_BIG if isinstance(exc, MessageTooBigError) else POLICY_VIOLATION
         with contextlib.suppress(Exception):
             await websocket.close(code=code, reason=close_reason(str(exc)))
     except Exception as exc:
@@ -132,8 +159,14 @@ async def _chat(websocket: WebSocket) -> None:
         await manager.disconnect(user, code=code, connection=websocket)
 
 
-def create_app(manager: Manager | None = None) -> Starlette:
+def create_app(manager: Manager | None = None, allowed_origins: Iterable[str] = ()) -> Starlette:
     """The chat server: ``/ws?user=NAME``, ``/health``, ``/metrics`` and the page at ``/``.
+
+    A WebSocket handshake whose ``Origin`` is another site's (not this server's ``Host``, not
+    in ``allowed_origins``, e.g. ``"https://chat.example.com"``; ``"*"`` allows any) is
+    refused with HTTP 403 and a WARNING: without this check, any page a visitor opens could
+    join and post from the visitor's browser (cross-site WebSocket hijacking). Clients that
+    send no ``Origin`` (not browsers) are not concerned.
 
     ``manager`` keeps the connections (a new :class:`UnifiedWebSocketManager` with its
     defaults when None). ``GET /health`` returns ``{"status": "ok", "users": int}``;
@@ -169,4 +202,5 @@ def create_app(manager: Manager | None = None) -> Starlette:
         ],
     )
     app.state.manager = manager
+    app.state.allowed_origins = frozenset(origin.rstrip("/") for origin in allowed_origins)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import unicodedata
 from typing import Any, Protocol
 
@@ -13,8 +14,16 @@ from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 
 from ._hooks import Hook, HookContext, HookPhase, HookRegistry
 
-#: Close codes sent to clients (RFC 6455).
-NORMAL, POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR = 1000, 1008, 1009, 1011
+#: Close codes sent to clients (RFC 6455; 1013 "Try Again Later" from IANA's registry).
+NORMAL, POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR, TRY_AGAIN_LATER = (
+    1000,
+    1008,
+    1009,
+    1011,
+    1013,
+)
+#: Why a join is refused when ``max_connections`` users are connected (closed with 1013).
+SERVER_FULL = "server full"
 _ZERO_WIDTH_JOINER = "\u200d"  # joins emoji (👨‍👩‍👧): allowed in names
 _GONE = ("WebSocketDisconnect", "ClientDisconnected", "ConnectionClosed", "ConnectionClosedOK")
 
@@ -29,6 +38,32 @@ class Connection(Protocol):
 
 class MessageTooBigError(Exception):
     """A frame larger than ``max_message_bytes``: the connection is closed with 1009."""
+
+
+class RateLimitError(Exception):
+    """A client that kept sending over its rate limit: the connection is closed with 1008
+    and this message (which starts with ``rate limit``) as the reason."""
+
+
+class _TokenBucket:
+    """``rate`` frames a second on average, ``burst`` at once (a token bucket)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.when = float(burst), time.monotonic()
+        #: Frames refused since the last one taken: the client keeps on.
+        self.refused = 0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.when) * self.rate)
+        self.when = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused = 0
+            return True
+        self.refused += 1
+        return False
 
 
 def close_reason(reason: str) -> str:
@@ -49,10 +84,16 @@ class _Client:
     """
 
     def __init__(
-        self, user: str, connection: Connection, metadata: dict[str, Any], limit: int
+        self,
+        user: str,
+        connection: Connection,
+        metadata: dict[str, Any],
+        limit: int,
+        bucket: _TokenBucket,
     ) -> None:
         self.user, self.connection, self.metadata = user, connection, metadata
         self.limit, self.waiting, self.closed = limit, 0, False
+        self.bucket = bucket
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.writer: asyncio.Task[None] | None = None
 
@@ -76,11 +117,19 @@ class UnifiedWebSocketManager:
 
     Broadcasting never waits for a client: each has its own queue and writer task, and one
     that falls behind (``max_queued_bytes`` waiting, or a send slower than ``send_timeout``)
-    is closed with 1008.
+    is closed with 1008 and a ``too slow: ...`` reason, with one WARNING.
+
+    Each client may send ``max_messages_per_second`` frames a second on average and
+    ``message_burst`` at once (a token bucket): a frame over that gets an ``error`` frame
+    back and is dropped, and a client that sends ``message_burst`` more while over the limit
+    is closed with 1008 and a ``rate limit: ...`` reason (:class:`RateLimitError`). At most
+    ``max_connections`` users are connected; a join beyond is refused with
+    :data:`SERVER_FULL` (the page closes it with 1013, "try again later").
 
     Counters in :attr:`metrics`: ``websocket.connections``, ``websocket.rejected``,
-    ``websocket.errors``, ``websocket.too_slow``, ``messages.total``, ``messages.bytes``,
-    ``messages.refused``, ``messages.too_big``.
+    ``websocket.errors``, ``websocket.too_slow``, ``websocket.rate_limited``,
+    ``messages.total``, ``messages.bytes`` (of message text, UTF-8), ``messages.refused``,
+    ``messages.too_big``, ``messages.over_rate``.
 
     Args:
         max_message_bytes: Largest accepted frame, in UTF-8 bytes.
@@ -89,6 +138,10 @@ class UnifiedWebSocketManager:
             before it is dropped.
         send_timeout: Seconds one send to a client may take before it is dropped.
         hook_timeout: Seconds an ``async`` hook may take before it counts as failed.
+        max_messages_per_second: Frames a client may send a second, on average.
+        message_burst: Frames a client may send at once (and how many more, while over the
+            limit, before it is closed).
+        max_connections: Users connected at once.
         metrics: Where counters and timings go (a new collector by default).
     """
 
@@ -100,8 +153,19 @@ class UnifiedWebSocketManager:
         max_queued_bytes: int = 1024 * 1024,
         send_timeout: float = 10.0,
         hook_timeout: float = 10.0,
+        max_messages_per_second: float = 10.0,
+        message_burst: int = 20,
+        max_connections: int = 500,
         metrics: MetricsCollector | None = None,
     ) -> None:
+        if not max_messages_per_second > 0 or message_burst < 1 or max_connections < 1:
+            raise ValueError(
+                "max_messages_per_second must be > 0, message_burst and max_connections >= 1; "
+                f"got {max_messages_per_second!r}, {message_burst!r}, {max_connections!r}"
+            )
+        self.max_messages_per_second = max_messages_per_second
+        self.message_burst = message_burst
+        self.max_connections = max_connections
         self.max_message_bytes = max_message_bytes
         self.max_name_length = max_name_length
         self.max_queued_bytes = max_queued_bytes
@@ -160,6 +224,8 @@ class UnifiedWebSocketManager:
         every phase. The name stays reserved while the PRE_CONNECT hooks run.
         """
         problem = self.check_name(user_id)
+        if problem is None and len(self._clients) + len(self._joining) >= self.max_connections:
+            problem = SERVER_FULL
         shared = dict(metadata or {})
         if problem is None:
             key = name_key(user_id)
@@ -173,7 +239,8 @@ class UnifiedWebSocketManager:
             self.metrics.increment("websocket.rejected")
             self._events.log_websocket_event("rejected", user=user_id, reason=problem)
             return problem
-        client = _Client(user_id, connection, context.metadata, self.max_queued_bytes)
+        bucket = _TokenBucket(self.max_messages_per_second, self.message_burst)
+        client = _Client(user_id, connection, context.metadata, self.max_queued_bytes, bucket)
         client.writer = asyncio.create_task(self._write(client), name=f"send to {user_id}")
         self._clients[key] = client
         self.metrics.increment("websocket.connections")
@@ -190,8 +257,13 @@ class UnifiedWebSocketManager:
         ``error`` frame back (``{"type": "error", "error": why}``); the connection stays
         open.
 
+        A frame over the client's rate gets an ``error`` frame back (the first of a run)
+        and is dropped.
+
         Raises:
             MessageTooBigError: when the frame exceeds ``max_message_bytes``.
+            RateLimitError: when the client sent ``message_burst`` frames more while over
+                its rate.
         """
         raw = frame if isinstance(frame, bytes) else frame.encode("utf-8", "surrogatepass")
         if len(raw) > self.max_message_bytes:
@@ -203,6 +275,9 @@ class UnifiedWebSocketManager:
             )  # fmt: skip
             raise MessageTooBigError(f"message larger than {self.max_message_bytes} bytes")
         client = self._clients.get(name_key(user_id))
+        if client is not None and not client.bucket.take():
+            self._over_rate(client)
+            return
         metadata = client.metadata if client is not None else {}
         text, problem = _parse(frame)
         if text is not None:
@@ -215,13 +290,11 @@ class UnifiedWebSocketManager:
             )
             self.send(user_id, {"type": "error", "error": problem})
             return
+        size = len(text.encode("utf-8", "surrogatepass"))  # the text's, not the frame's
         self.metrics.increment("messages.total")
-        self.metrics.increment("messages.bytes", len(raw))
+        self.metrics.increment("messages.bytes", size)
         self._logger.info(
-            "message from %s (%d bytes)",
-            user_id,
-            len(raw),
-            extra={"user": user_id, "size": len(raw)},
+            "message from %s (%d bytes)", user_id, size, extra={"user": user_id, "size": size}
         )
         self._logger.debug("message from %s: %r", user_id, text, extra={"user": user_id})
         self.broadcast({"type": "message", "user": user_id, "text": text})
@@ -271,7 +344,11 @@ class UnifiedWebSocketManager:
 
     def report_error(self, user_id: str, error: BaseException) -> None:
         """Log an unexpected error on ``user_id``'s connection: an ``error`` WebSocket event
-        at ERROR, with ``reason`` ``"<Type>: <message>"``."""
+        at ERROR, with ``reason`` ``"<Type>: <message>"``. Not for a client already dropped
+        (too slow, rate limit): what fails on its closed connection is no news."""
+        client = self._clients.get(name_key(user_id))
+        if client is not None and client.closed:
+            return
         self.metrics.increment("websocket.errors")
         self._events.log_websocket_event(
             "error", user=user_id, reason=f"{type(error).__name__}: {error}"
@@ -294,10 +371,24 @@ class UnifiedWebSocketManager:
                 self._drop(client, f"a send took longer than {self.send_timeout:g}s")
                 return
             except Exception as exc:
-                client.closed = True
-                if type(exc).__name__ not in _GONE:  # gone is an ordinary way to leave
+                if not client.closed and type(exc).__name__ not in _GONE:  # gone: ordinary
                     self.report_error(client.user, exc)
+                client.closed = True
                 return
+
+    def _over_rate(self, client: _Client) -> None:
+        """A frame over the client's rate: tell it once per run; close it if it keeps on."""
+        self.metrics.increment("messages.over_rate")
+        limit = f"{self.max_messages_per_second:g} messages a second"
+        if client.bucket.refused > self.message_burst:
+            self.metrics.increment("websocket.rate_limited")
+            self._logger.warning(
+                "closing %s: rate limit, still sending over %s",
+                client.user, limit, extra={"user": client.user, "reason": "rate limit"},
+            )  # fmt: skip
+            raise RateLimitError(f"rate limit: more than {limit}")
+        if client.bucket.refused == 1:
+            self.send(client.user, {"type": "error", "error": f"rate limit: at most {limit}"})
 
     def _drop(self, client: _Client, why: str) -> None:
         """Close a client that cannot keep up (1008); its receive loop then disconnects it."""

@@ -63,7 +63,7 @@ def test_two_users_chat(server: Server) -> None:
         assert frames(ann, 1) == [{"type": "leave", "user": "bob", "users": ["ann"]}]
     records = server.wait_for(lambda rs: len(of(rs, event_type="disconnect", user="ann")) == 1)
     messages = of(records, logger="alonechat.server", user="ann", level="INFO")
-    assert [r["size"] for r in messages] == [len('{"text": "hi bob"}')]
+    assert [r["size"] for r in messages] == [len("hi bob")]  # the text's size, not the frame's
     assert all("hi bob" not in r["message"] for r in of(records, level="INFO"))
 
 
@@ -253,7 +253,18 @@ def _raw_client(server: Server, user: str) -> socket.socket:
     return raw
 
 
-def test_a_client_that_stops_reading_is_dropped_not_waited_for(server: Server) -> None:
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose rate limit lets one client send 80 large messages at once."""
+    limits = ("--max-messages-per-second", "1000", "--message-burst", "1000")
+    with run_server(tmp_path_factory.mktemp("fast"), *limits) as running:
+        yield running
+
+
+def test_a_client_that_stops_reading_is_dropped_not_waited_for(fast: Server) -> None:
+    """The others get every message; the slow client is dropped with one WARNING that
+    says why, and nothing at ERROR (its closed connection failing is no news)."""
+    server = fast
     with _raw_client(server, "sloth"), connect(server.ws("kate")) as kate:
         with connect(server.ws("liam")) as liam:
             frames(liam, 1)
@@ -271,7 +282,87 @@ def test_a_client_that_stops_reading_is_dropped_not_waited_for(server: Server) -
             lambda rs: any(r.get("user") == "sloth" for r in of(rs, level="WARNING"))
         )
         dropped = [r for r in of(records, level="WARNING") if r.get("user") == "sloth"]
+        assert len(dropped) == 1
         assert dropped[0]["message"].startswith("dropping sloth: ")
+    records = server.wait_for(
+        lambda rs: any(r["message"].startswith("websocket disconnect (sloth)") for r in rs)
+    )
+    errors = [r for r in of(records, level="ERROR") if r.get("user") == "sloth"]
+    assert [r["logger"] for r in errors] == ["alonechat.server.hooks"] * len(errors)  # the test's
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with the default rate limit (10 a second, 20 at once), room for three
+    users, and one other site allowed to connect."""
+    limits = ("--max-connections", "3", "--allow-origin", "https://friend.example")
+    with run_server(tmp_path_factory.mktemp("guarded"), *limits) as running:
+        yield running
+
+
+def test_a_flooding_client_is_told_then_closed_and_nobody_else_is(guarded: Server) -> None:
+    with connect(guarded.ws("rita")) as rita, connect(guarded.ws("fred")) as fred:
+        frames(rita, 2)  # rita's join, fred's join
+        frames(fred, 1)
+        for index in range(200):
+            try:
+                fred.send(json.dumps({"text": f"flood {index}"}))
+            except ConnectionClosed:
+                break
+        seen, close = [], None
+        while close is None:
+            try:
+                seen.append(json.loads(fred.recv(timeout=10)))
+            except ConnectionClosed as closed:
+                close = closed.rcvd
+        assert close is not None
+        assert close.code == 1008
+        assert close.reason.startswith("rate limit")
+        errors = [f["error"] for f in seen if f["type"] == "error"]
+        assert errors
+        assert errors[0].startswith("rate limit: at most 10 messages a second")
+        got: list[dict[str, Any]] = []
+        rita.send(json.dumps({"text": "still here"}))
+        while True:  # rita was never closed: her own message comes back after fred's
+            frame = json.loads(rita.recv(timeout=10))
+            if frame["type"] == "message" and frame["user"] == "fred":
+                got.append(frame)
+            if frame.get("text") == "still here":
+                break
+        assert 1 <= len(got) <= 25  # the burst, and what refilled meanwhile
+    records = guarded.wait_for(lambda rs: bool(of(rs, user="fred", reason="rate limit")))
+    closing = of(records, level="WARNING", user="fred")
+    assert [r["message"] for r in closing] == [
+        "closing fred: rate limit, still sending over 10 messages a second"
+    ]
+
+
+def test_pages_of_other_sites_cannot_connect(guarded: Server) -> None:
+    """Cross-site WebSocket hijacking: a foreign Origin gets 403 and a WARNING; the
+    server's own pages, the allowed site and non-browser clients (no Origin) get in."""
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(guarded.ws("mallory"), origin="https://evil.example")  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+    own = f"http://127.0.0.1:{guarded.port}"
+    for origin in (own, "https://friend.example", None):
+        with connect(guarded.ws("visitor"), origin=origin) as visitor:  # type: ignore[arg-type]
+            assert frames(visitor, 1)[0]["type"] == "join"
+    records = guarded.wait_for(lambda rs: bool(of(rs, origin="https://evil.example")))
+    (warning,) = of(records, origin="https://evil.example")
+    assert warning["level"] == "WARNING"
+    assert warning["message"].startswith("websocket refused: origin https://evil.example")
+
+
+def test_a_full_server_refuses_a_join_with_1013_and_says_why(guarded: Server) -> None:
+    with connect(guarded.ws("u1")) as u1, connect(guarded.ws("u2")), connect(guarded.ws("u3")):
+        frames(u1, 1)
+        with connect(guarded.ws("u4")) as u4:
+            assert frames(u4, 1)[0] == {"type": "error", "error": "server full"}
+            assert close_code(u4) == (1013, "server full")
+    records = guarded.wait_for(lambda rs: bool(of(rs, user="u4")))
+    assert of(records, user="u4")[0]["message"] == "websocket rejected (u4): server full"
 
 
 def test_concurrent_joins_with_one_name_admit_one(server: Server) -> None:
