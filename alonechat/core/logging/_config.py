@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._backups import PERIODS
 from ._levels import level_no, parse_level
 from ._redact import DEFAULT_KEYS
 from ._syslog_format import DEFAULT_MAX_BYTES, FACILITIES
@@ -110,6 +111,16 @@ class LogConfig:
         max_bytes: Size in bytes at which a log file rotates (``alonechat.log.1`` is the
             newest backup).
         backup_count: Backups kept per file; 0 keeps none (a full file is discarded).
+        rotate_at: Also rotate by time: ``"hourly"``, ``"midnight"`` (daily) or a weekday
+            (``"monday"``: weekly, at the midnight that starts it); whichever of size and
+            time comes first rotates. ``None`` (default): by size only.
+        rotate_utc: Periods in UTC rather than local time (which follows daylight saving).
+        compress: ``"gz"``: backups are compressed with gzip (``alonechat.log.2.gz``) on a
+            background thread; ``None`` (default): plain.
+        retention_days: Remove backups last written more than this many days ago.
+        max_total_bytes: Remove the oldest backups while all of a file's backups together
+            exceed this many bytes. The three cleanup limits (with ``backup_count``) apply
+            together: whichever is hit first removes the oldest.
         format_string: Text layout, in stdlib notation (``"%(asctime)s %(levelname)s
             %(message)s"``) or loguru notation (``"{time} {level} {message}"``). ``None``
             means the detailed built-in format.
@@ -166,6 +177,11 @@ class LogConfig:
     file_output: bool = True
     max_bytes: int = 10 * MiB
     backup_count: int = 5
+    rotate_at: str | None = None
+    rotate_utc: bool = False
+    compress: str | None = None
+    retention_days: float | None = None
+    max_total_bytes: int | None = None
     format_string: str | None = None
     date_format: str = "%Y-%m-%d %H:%M:%S"
     component_levels: dict[str, str | int] = field(default_factory=dict)
@@ -203,6 +219,7 @@ class LogConfig:
             "diagnose",
             "redact",
             "stdout_json",
+            "rotate_utc",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
@@ -214,6 +231,28 @@ class LogConfig:
             )
         self.max_bytes = _positive_int(self.max_bytes, "LogConfig.max_bytes", 1, "bytes")
         self.backup_count = _positive_int(self.backup_count, "LogConfig.backup_count", 0, "files")
+        self.rotate_at = _lower(self.rotate_at)
+        if self.rotate_at is not None and self.rotate_at not in PERIODS:
+            raise ValueError(
+                f"LogConfig.rotate_at: unknown period {self.rotate_at!r}; "
+                f"allowed: None, {', '.join(PERIODS)}"
+            )
+        self.compress = _lower(self.compress)
+        if self.compress not in (None, "gz"):
+            raise ValueError(f"LogConfig.compress: must be None or 'gz', got {self.compress!r}")
+        if self.retention_days is not None and (
+            isinstance(self.retention_days, bool)
+            or not isinstance(self.retention_days, (int, float))
+            or not self.retention_days > 0
+        ):
+            raise ValueError(
+                "LogConfig.retention_days: must be a number of days > 0 or None, "
+                f"got {self.retention_days!r}"
+            )
+        if self.max_total_bytes is not None:
+            self.max_total_bytes = _positive_int(
+                self.max_total_bytes, "LogConfig.max_total_bytes", 1, "bytes"
+            )
         self.file_mode = _mode(self.file_mode, "LogConfig.file_mode")
         self.max_message_length = _positive_int(
             self.max_message_length, "LogConfig.max_message_length", 1, "characters"

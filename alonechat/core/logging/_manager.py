@@ -288,10 +288,15 @@ class LoggingManager:
             return None, wanted
         for filename, level_floor in ((MAIN_LOG, 0), (ERROR_LOG, ERROR)):
             path = str(directory / filename)
-            settings = {
+            settings: dict[str, Any] = {
                 "max_bytes": config.max_bytes,
                 "backup_count": config.backup_count,
                 "file_mode": config.file_mode,
+                "rotate_at": config.rotate_at,
+                "utc": config.rotate_utc,
+                "compress": config.compress == "gz",
+                "retention_days": config.retention_days,
+                "max_total_bytes": config.max_total_bytes,
             }
             try:
                 file = self._sinks.get(path)

@@ -19,10 +19,19 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._backups import (
+    COMPRESSOR,
+    Lifecycle,
+    clean_up,
+    interprocess_lock,
+    next_rotation,
+    period_start,
+    shift,
+)
 from ._report import Losses, warn
 
 #: Seconds between checks that the open file is still the one at its path.
@@ -86,25 +95,67 @@ class RotatingFile:
 
     encoding = "utf-8"  # tells loguru which characters tracebacks may use
 
-    def __init__(self, path: Path, *, max_bytes: int, backup_count: int, file_mode: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_bytes: int,
+        clock: Callable[[], float] = time.time,
+        **lifecycle: Any,
+    ) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
         _FILES.add(self)
         self._fd: int | None = None
+        self._clock = clock
+        self._rotate_after: float | None = None  # when the current period ends (clock time)
         #: Records that could not be written, since the file was opened.
         self.losses = Losses()
         self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._unverified: list[bytes] = []  # written since the file was last verified
         self._torn = False  # the last write stopped part-way
-        self.configure(max_bytes=max_bytes, backup_count=backup_count, file_mode=file_mode)
+        self.configure(max_bytes=max_bytes, **lifecycle)
         with self._lock:
             self._open()  # a bad path fails now, at configuration time
 
-    def configure(self, *, max_bytes: int, backup_count: int, file_mode: int) -> None:
-        """Change the rotation settings of an open file."""
+    def configure(self, *, max_bytes: int, **lifecycle: Any) -> None:
+        """Change the rotation settings of an open file: ``max_bytes`` and the
+        :class:`~._backups.Lifecycle` fields (``backup_count``, ``file_mode``,
+        ``rotate_at``, ``utc``, ``compress``, ``retention_days``, ``max_total_bytes``)."""
         with self._lock:
-            self.max_bytes, self.backup_count, self.file_mode = max_bytes, backup_count, file_mode
+            self.max_bytes = max_bytes
+            self.lifecycle = Lifecycle(**lifecycle)
+            if self._fd is not None:
+                self._rotate_after = self._first_rotation()
+
+    @property
+    def backup_count(self) -> int:
+        return self.lifecycle.backup_count
+
+    @property
+    def file_mode(self) -> int:
+        return self.lifecycle.file_mode
+
+    def _next_rotation(self) -> float | None:
+        """When the period that contains now ends, or None without ``rotate_at``."""
+        rotate_at = self.lifecycle.rotate_at
+        if rotate_at is None:
+            return None
+        return next_rotation(self._clock(), rotate_at, self.lifecycle.utc)
+
+    def _first_rotation(self) -> float | None:
+        """When the file just opened rotates: at the end of this period, or at once if it
+        holds records from an earlier period (its last write was before this one began)."""
+        rotate_at = self.lifecycle.rotate_at
+        if rotate_at is None:
+            return None
+        assert self._fd is not None
+        now = self._clock()
+        status = os.fstat(self._fd)
+        if status.st_size and status.st_mtime < period_start(now, rotate_at, self.lifecycle.utc):
+            return now
+        return next_rotation(now, rotate_at, self.lifecycle.utc)
 
     def write(self, message: str) -> None:
         """Append one formatted record (and note on a loguru record that it was written).
@@ -156,6 +207,11 @@ class RotatingFile:
         size = os.lseek(fd, 0, os.SEEK_END)
         if size and size + len(first) > self.max_bytes:
             size = self._rotate_or_grow(len(first))
+        elif self._rotate_after is not None and self._clock() >= self._rotate_after:
+            if size:
+                size = self._rotate_or_grow(len(first))
+            else:  # nothing to rotate: the next period starts here
+                self._rotate_after = self._next_rotation()
         end = start + 1
         if end < len(records):
             size += len(first)
@@ -249,6 +305,7 @@ class RotatingFile:
                 os.fchmod(fd, self.file_mode)
         self._fd = fd
         self._unverified = []
+        self._rotate_after = self._first_rotation()
 
     def _close(self) -> None:
         if self._fd is not None:
@@ -256,9 +313,10 @@ class RotatingFile:
             os.close(fd)
 
     def _rotate_shared(self, incoming: int) -> int:
-        """Rotate under an inter-process lock, unless another process just did: then the
-        file at ``path`` is new, and this one reopens it instead."""
-        with _interprocess_lock(self._lock_path()):
+        """Rotate under the directory's inter-process lock, unless another process just
+        did: then the file at ``path`` is new, and this one reopens it instead (and rotates
+        only if that one is due too)."""
+        with interprocess_lock(self.path):
             try:
                 on_disk = os.stat(self.path)
             except FileNotFoundError:
@@ -268,10 +326,19 @@ class RotatingFile:
             if on_disk is None or (on_disk.st_ino, on_disk.st_dev) != (mine.st_ino, mine.st_dev):
                 self._close()
                 size = self._size()
-                if not size or size + incoming <= self.max_bytes:
+                if not self._due(size, incoming):
                     return size
             self._rotate()
             return self._size()
+
+    def _due(self, size: int, incoming: int) -> bool:
+        """Whether a file of ``size`` bytes rotates before ``incoming`` more: it would pass
+        ``max_bytes``, or its time period is over (an empty file never rotates)."""
+        if not size:
+            return False
+        if size + incoming > self.max_bytes:
+            return True
+        return self._rotate_after is not None and self._clock() >= self._rotate_after
 
     def _rotate_or_grow(self, incoming: int) -> int:
         """Rotate; when that cannot happen (no lock file, no descriptors, a directory that
@@ -293,51 +360,21 @@ class RotatingFile:
             warn(f"rotating {self.path} again")
         return size
 
-    def _lock_path(self) -> str:
-        directory, name = os.path.split(self.path)
-        return os.path.join(directory, f".{name}.lock")
-
     def _rotate(self) -> None:
-        """``path`` becomes ``path.1`` and the backups move up one number; what would pass
-        ``backup_count`` is removed. A number left empty by a rotation cut short (a process
-        killed between two renames) is closed up: backups stay ``.1`` .. ``.N`` in order."""
+        """``path`` becomes ``path.1`` and the backups move up one number (see
+        ``_backups.shift``); then the cleanup policies run and the new backup is handed to
+        the compressor. With ``backup_count`` 0 the full file is discarded."""
         self._close()
-        if self.backup_count == 0:
+        lifecycle = self.lifecycle
+        if lifecycle.backup_count == 0:
             os.remove(self.path)
             self._open()
             return
-        name = f"{self.path}.{{}}".format
-        found = [n for n in range(1, self.backup_count + 1) if os.path.exists(name(n))]
-        moves = list(zip(found, range(2, len(found) + 2), strict=True))  # newest first
-        # the oldest past backup_count go; then the backups closing a gap move down, lowest
-        # first, and the others up one, highest first: no rename lands on an existing file
-        steps: list[tuple[int, int | None]] = [
-            (old, None) for old, new in moves if new > self.backup_count
-        ]
-        steps += [(old, new) for old, new in moves if new < old]
-        steps += [(old, new) for old, new in reversed(moves) if old < new <= self.backup_count]
-        for old, new in steps:
-            with contextlib.suppress(FileNotFoundError):  # removed meanwhile by someone else
-                if new is None:
-                    os.remove(name(old))
-                else:
-                    os.replace(name(old), name(new))
-        os.replace(self.path, name(1))
+        shift(self.path, lifecycle.backup_count)
         self._open()
-
-
-@contextlib.contextmanager
-def _interprocess_lock(path: str) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created as needed); a no-op where there is none."""
-    if fcntl is None:  # pragma: no cover - not POSIX: rotation is per process
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
+        clean_up(self.path, lifecycle, time.time())
+        if lifecycle.compress:
+            COMPRESSOR.submit(self.path, lifecycle)
 
 
 class StreamSink:

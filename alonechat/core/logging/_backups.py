@@ -1,0 +1,279 @@
+"""What happens to a log file once it is full or old: numbered backups, time periods,
+compression and cleanup, safe with several processes sharing one directory.
+
+Backups of ``app.log`` are ``app.log.1`` (newest) .. ``app.log.N``, each possibly compressed
+(``app.log.2.gz``). Every change to the backups happens under an ``flock`` on
+``.app.log.lock`` beside the file, so processes writing one directory never rename or delete
+under each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import queue
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+from ._report import warn
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: The values of ``LogConfig.rotate_at``: every hour, every day at midnight, or every week
+#: at the midnight that starts the weekday.
+PERIODS = ("hourly", "midnight", *_WEEKDAYS)
+_TMP = ".gz.tmp-"  # a compression in progress: app.log.2.gz.tmp-<pid>
+#: Seconds a backup stays plain after its rotation before it is compressed: longer than a
+#: writer's check that its file is still the one at the path (``_sinks.WATCH_INTERVAL``).
+SETTLE = 2.0
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """How a log file's backups are kept (see ``LogConfig`` for each field)."""
+
+    backup_count: int
+    file_mode: int
+    rotate_at: str | None = None
+    utc: bool = False
+    compress: bool = False
+    retention_days: float | None = None
+    max_total_bytes: int | None = None
+
+
+def period_start(now: float, rotate_at: str, utc: bool) -> float:
+    """The start (a POSIX time) of the ``rotate_at`` period that contains ``now``, in UTC
+    or in local time (daylight saving time included)."""
+    moment = datetime.fromtimestamp(now, timezone.utc if utc else None)
+    if rotate_at == "hourly":
+        return moment.replace(minute=0, second=0, microsecond=0).timestamp()
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if rotate_at != "midnight":
+        start -= timedelta(days=(start.weekday() - _WEEKDAYS.index(rotate_at)) % 7)
+    return start.timestamp()
+
+
+def next_rotation(now: float, rotate_at: str, utc: bool) -> float:
+    """The end of the ``rotate_at`` period that contains ``now``: when its file rotates."""
+    moment = datetime.fromtimestamp(
+        period_start(now, rotate_at, utc), timezone.utc if utc else None
+    )
+    if rotate_at == "hourly":
+        return moment.timestamp() + 3600
+    days = 1 if rotate_at == "midnight" else 7
+    # calendar days, not 86,400 s: a day with a daylight saving change has 23 or 25 hours
+    following = (moment.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=moment.tzinfo)
+    return following.timestamp()
+
+
+def backups(path: str, repair: bool = True) -> dict[int, str]:
+    """The backups of ``path``: number -> file name, plain or ``.gz``.
+
+    With ``repair`` (only under the directory's lock), what a crash mid-compression left is
+    repaired: the temporary file of a process that is gone is removed, and a backup found
+    both plain and compressed keeps only the compressed one (renamed into place only once
+    complete).
+    """
+    directory, name = os.path.split(path)
+    pattern = re.compile(
+        re.escape(name) + r"\.([1-9][0-9]*)(\.gz)?(?:" + re.escape(_TMP) + r"([0-9]+))?"
+    )
+    found: dict[int, str] = {}
+    for entry in sorted(os.listdir(directory or ".")):
+        match = pattern.fullmatch(entry)
+        if match is None:
+            continue
+        full = os.path.join(directory, entry)
+        if match.group(3):
+            if repair and not _running(int(match.group(3))):
+                with contextlib.suppress(OSError):
+                    os.remove(full)  # a compression cut short
+            continue
+        number = int(match.group(1))
+        if number in found:  # both app.log.N and app.log.N.gz (sorted: plain first)
+            if repair:
+                with contextlib.suppress(OSError):
+                    os.remove(found[number])
+            found[number] = full
+            continue
+        found[number] = full
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def shift(path: str, keep: int) -> None:
+    """Make room for a new ``path.1``: the backups move up one number (closing a gap that a
+    rotation cut short left), those that would pass ``keep`` are removed, then ``path``
+    becomes ``path.1``. No rename lands on an existing file."""
+    found = backups(path)
+    numbers = sorted(found)
+    moves = list(zip(numbers, range(2, len(numbers) + 2), strict=True))  # newest first
+    steps: list[tuple[int, int | None]] = [(old, None) for old, new in moves if new > keep]
+    steps += [(old, new) for old, new in moves if new < old]  # closing a gap: lowest first
+    steps += [(old, new) for old, new in reversed(moves) if old < new <= keep]
+    for old, new in steps:
+        source = found[old]
+        with contextlib.suppress(FileNotFoundError):  # removed meanwhile by someone else
+            if new is None:
+                os.remove(source)
+            else:
+                suffix = ".gz" if source.endswith(".gz") else ""
+                os.replace(source, f"{path}.{new}{suffix}")
+    os.replace(path, f"{path}.1")
+
+
+def clean_up(path: str, lifecycle: Lifecycle, now: float) -> None:
+    """Remove the oldest backups past ``retention_days`` (by modification time) or past
+    ``max_total_bytes`` (all backups together), whichever is hit first."""
+    if lifecycle.retention_days is None and lifecycle.max_total_bytes is None:
+        return
+    total = 0
+    for _, name in sorted(backups(path).items()):  # newest first
+        try:
+            status = os.stat(name)
+        except FileNotFoundError:
+            continue
+        total += status.st_size
+        too_old = (
+            lifecycle.retention_days is not None
+            and now - status.st_mtime > lifecycle.retention_days * 86_400
+        )
+        too_much = lifecycle.max_total_bytes is not None and total > lifecycle.max_total_bytes
+        if too_old or too_much:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name)
+
+
+@contextlib.contextmanager
+def interprocess_lock(path: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``.<name>.lock`` beside ``path`` (created as needed); a
+    no-op where there is none (Windows: backups are then managed per process)."""
+    if fcntl is None:  # pragma: no cover - not POSIX
+        yield
+        return
+    directory, name = os.path.split(path)
+    lock = os.path.join(directory, f".{name}.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class Compressor:
+    """Compresses backups with gzip on its own daemon thread, never the caller's.
+
+    Each backup is compressed to a temporary file, which is renamed ``<backup>.gz`` under the
+    directory's lock once complete, and then the plain backup is removed: a crash leaves
+    either the plain backup or the complete ``.gz`` (:func:`backups` removes the other).
+    The ``.gz`` gets the log's ``file_mode``.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[str, Lifecycle] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._busy = 0
+
+    def submit(self, path: str, lifecycle: Lifecycle) -> None:
+        """Compress every plain backup of ``path`` (soon, on the compressor's thread)."""
+        with self._lock:
+            self._busy += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="alonechat-compress", daemon=True
+                )
+                self._thread.start()
+        self._jobs.put((path, lifecycle))
+
+    def wait(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until every submitted job is done."""
+        deadline = time.monotonic() + timeout
+        while self._busy and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._busy
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                compress_backups(*job)
+            except Exception as exc:  # the thread outlives any one file
+                warn(f"cannot compress the backups of {job[0]} ({exc!r}); they stay plain")
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+
+def compress_backups(path: str, lifecycle: Lifecycle) -> None:
+    """Compress each plain backup of ``path`` (see :class:`Compressor`), once it has been
+    a backup for ``SETTLE`` seconds: a process that had the file open may append to it for
+    up to a second after the rename (until it next compares its file with the path), and
+    those records must be in the ``.gz`` (logrotate's ``delaycompress`` has this reason)."""
+    for name in sorted(n for n in backups(path, repair=False).values() if not n.endswith(".gz")):
+        try:  # opened first: renames meanwhile do not change which file this is
+            source = open(name, "rb")  # noqa: SIM115 - closed by the with below
+        except FileNotFoundError:
+            continue  # rotated away or removed meanwhile: the next job sees it
+        with source:
+            status = os.fstat(source.fileno())
+            identity = status.st_ino
+            settling = SETTLE - (time.time() - status.st_ctime)  # ctime: its rename
+            if settling > 0:
+                time.sleep(settling)
+            temporary = f"{path}.{identity}{_TMP}{os.getpid()}"
+            with open(temporary, "wb") as raw:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+                raw.flush()
+                os.fsync(raw.fileno())
+        os.chmod(temporary, lifecycle.file_mode)
+        with interprocess_lock(path):  # the backup may have moved up meanwhile: find it
+            now_at = next(
+                (
+                    n
+                    for n in backups(path).values()
+                    if _inode(n) == identity and not n.endswith(".gz")
+                ),
+                None,
+            )
+            if now_at is None:
+                os.remove(temporary)
+                continue
+            os.replace(temporary, now_at + ".gz")
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(now_at)
+            clean_up(path, lifecycle, time.time())
+
+
+def _inode(name: str) -> int | None:
+    try:
+        return os.stat(name).st_ino
+    except FileNotFoundError:
+        return None
+
+
+#: The one compressor of the process.
+COMPRESSOR = Compressor()
