@@ -238,3 +238,18 @@ def test_four_processes_through_time_and_size_rotation_with_compression(tmp_path
     names = backups(str(path))
     assert sorted(names) == list(range(1, len(names) + 1))  # .1 .. .N, no gap
     assert sum(name.endswith(".gz") for name in names.values()) >= len(names) - 4
+
+
+def test_the_readme_production_recipe_runs(tmp_path: Path) -> None:
+    from tests.helpers import readme_blocks
+
+    (recipe,) = readme_blocks("Rotation by time, compression and cleanup", "python")
+    exec(compile(recipe, "README.md", "exec"), {})
+    from alonechat.core.logging import LoggingManager
+
+    config = LoggingManager().config
+    assert config is not None
+    assert (config.rotate_at, config.compress, config.retention_days) == ("midnight", "gz", 30)
+    get_logger("recipe").info("written")
+    reset_logging()
+    assert "written" in (tmp_path / "logs" / "prod" / "alonechat.log").read_text()
