@@ -1,10 +1,12 @@
-"""Command line: ``python -m alonechat`` (or ``python -m AloneChat``): ``server`` and ``demo``."""
+"""Command line: ``python -m alonechat`` (or ``python -m AloneChat``): ``server``, ``demo``
+and ``logs``."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -20,8 +22,15 @@ from alonechat.core.logging import (
     get_logger,
     reset_logging,
     uvicorn_log_config,
+    viewer,
 )
-from alonechat.core.logging._config import ALLOWED_ENVS, ENV_VAR, parse_address
+from alonechat.core.logging._config import (
+    ALLOWED_ENVS,
+    ENV_VAR,
+    PRESETS,
+    parse_address,
+    resolve_environment,
+)
 from alonechat.core.logging._levels import INFO, level_no
 
 if TYPE_CHECKING:
@@ -204,6 +213,154 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str], limits: Li
     return 0
 
 
+def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a function raising ValueError: its message, not argparse's."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def _add_logs_parser(commands: Any) -> None:
+    """The ``logs`` command: read a log directory back (see ``_logs``)."""
+    logs = commands.add_parser(
+        "logs",
+        help="show the records of a log directory (alonechat.log and its backups)",
+        description="Print the records of alonechat.log and its backups (alonechat.log.N "
+        "oldest .. .1, plain or .gz), oldest first, in alonechat's default text format or "
+        "JSON lines (flat or ECS), filtered; colored by level on a terminal. Lines in another "
+        "layout are shown as they are (only --grep applies to them), and so are malformed "
+        "lines, counted in one warning at the end. Exit 1 when there is no log file.",
+    )
+    logs.add_argument(
+        "log_dir",
+        nargs="?",
+        metavar="LOG_DIR",
+        help="the log directory (default: the --env preset's log_dir: ./logs/dev, "
+        "./logs/prod or ./logs/test)",
+    )
+    logs.add_argument(
+        "--env",
+        type=_checked(resolve_environment),
+        help=f"read this environment's log directory: {ALLOWED_ENVS}; default: ${ENV_VAR}, "
+        "else development",
+    )
+    logs.add_argument(
+        "--errors", action="store_true", help="read alonechat_errors.log (ERROR and above)"
+    )
+    logs.add_argument(
+        "--level",
+        type=_checked(viewer.parse_level),
+        metavar="LEVEL",
+        help="records at or above LEVEL (DEBUG, INFO, WARNING, ERROR, CRITICAL, TRACE, "
+        "SUCCESS, any case, or a number)",
+    )
+    logs.add_argument(
+        "--logger",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="records of logger NAME or below it (app: app and app.db, not application); "
+        "repeatable",
+    )
+    for option, word in (("--since", "at or after"), ("--until", "at or before")):
+        logs.add_argument(
+            option,
+            type=_checked(viewer.parse_time),
+            metavar="TIME",
+            help=f"records made {word} TIME: ISO (2026-11-30T12:00, '2026-11-30 12:00:00'; "
+            "local time unless it has an offset) or ago (30s, 10m, 2h, 3d, 1w)",
+        )
+    logs.add_argument(
+        "--request-id", metavar="ID", help="records whose request_id is ID (JSON files)"
+    )
+    logs.add_argument(
+        "--grep",
+        type=_checked(viewer.parse_pattern),
+        metavar="REGEX",
+        help="records whose message or traceback REGEX (a Python regular expression) finds",
+    )
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="then print the records appended, across rotations, until Ctrl-C or SIGTERM",
+    )
+    output = logs.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON lines with alonechat's flat keys, whatever the files' layout",
+    )
+    output.add_argument(
+        "--stats",
+        action="store_true",
+        help="print counts per level and per logger and the time span instead (with "
+        "--follow: once stopped)",
+    )
+    logs.add_argument(
+        "--no-color", action="store_true", help="no colors, even on a terminal (or $NO_COLOR)"
+    )
+
+
+def _logs(args: argparse.Namespace) -> int:
+    """``logs``: print (or count) the records of a log directory, and follow it."""
+    try:
+        log_dir = args.log_dir or PRESETS[args.env or resolve_environment()]().log_dir
+    except ValueError as exc:  # a bad $ALONECHAT_ENV
+        print(f"alonechat logs: error: {exc}", file=sys.stderr)
+        return 2
+    name = viewer.ERRORS_FILE if args.errors else viewer.LOG_FILE
+    if not viewer.log_files(log_dir, name):
+        print(
+            f"alonechat logs: no log files in {log_dir} ({name}, {name}.1, {name}.2.gz, ...)",
+            file=sys.stderr,
+        )
+        return 1
+    selection = viewer.RecordFilter(
+        args.level, tuple(args.logger), args.since, args.until, args.request_id, args.grep
+    )
+
+    def note(text: str) -> None:
+        print(f"alonechat logs: {text}", file=sys.stderr, flush=True)
+
+    reader = viewer.LogReader(log_dir, selection, name=name, note=note)
+    out = sys.stdout
+    color = not (args.no_color or args.json) and out.isatty() and "NO_COLOR" not in os.environ
+    stats = viewer.Stats() if args.stats else None
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C
+    try:
+        records = reader.follow(idle=out.flush) if args.follow else reader.read()
+        for record in records:
+            if stats is not None:
+                stats.add(record)
+            else:
+                out.write((record.to_json() if args.json else record.to_text(color)) + "\n")
+        out.flush()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: how --follow ends
+        pass
+    except BrokenPipeError:  # the reader went away (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if stats is not None:
+        out.write(stats.render())
+    if reader.malformed:
+        one = reader.malformed == 1
+        print(
+            f"alonechat logs: warning: {reader.malformed:,} malformed {'line' if one else 'lines'}"
+            f" (a record cut short, or not a record), shown as {'it is' if one else 'they are'}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -302,7 +459,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             help="also send every record to a syslog server: udp://host:514, "
             "tcp://host:514 or unix:///dev/log (default: $ALONECHAT_SYSLOG)",
         )
+    _add_logs_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "logs":
+        return _logs(args)
     if args.command == "server":
         try:
             import starlette  # noqa: F401

@@ -212,3 +212,84 @@ def test_demo_with_json_on_stdout_writes_only_json(
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 7
     assert all(json.loads(line)["message"] for line in lines)
+
+
+def test_logs_prints_json_lines_and_warns_once_about_malformed_lines(tmp_path: Path) -> None:
+    """``logs --json``: the demo's ECS records as flat JSON lines, oldest backup first; a
+    garbage line and a line cut short are shown as they are, with one warning."""
+    env = {"ALONECHAT_LOG_FORMAT": "ecs"}  # stdout only: run it twice into two "files"
+    first = run_module("alonechat", "demo", "--env", "prod", cwd=tmp_path, env=env)
+    second = run_module("alonechat", "demo", "--env", "prod", cwd=tmp_path, env=env)
+    logs = tmp_path / "logs" / "prod"
+    logs.mkdir(parents=True)
+    (logs / "alonechat.log.1").write_text(first.stdout)
+    cut = second.stdout.splitlines()[0][:50]
+    (logs / "alonechat.log").write_text(second.stdout + "garbage\n" + cut)
+    result = run_module("AloneChat", "logs", "--json", cwd=tmp_path, env={"ALONECHAT_ENV": "prod"})
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    messages = [o["message"] for o in objects]
+    assert messages[:6] == messages[6:12]  # the backup, then the file
+    assert messages[0] == "User john_doe logged in from 127.0.0.1"
+    assert messages[12:] == ["garbage", cut]
+    assert objects[1]["request_id"] == "req-1"
+    assert objects[4]["exc_type"] == "ZeroDivisionError"
+    assert {o["level"] for o in objects[:12]} == {"INFO", "WARNING", "ERROR", "CRITICAL"}
+    assert result.stderr.splitlines() == [
+        "alonechat logs: warning: 2 malformed lines (a record cut short, or not a record), "
+        "shown as they are"
+    ]
+
+
+def test_logs_filters_and_stats(tmp_path: Path) -> None:
+    assert run_module("alonechat", "demo", "--env", "dev", cwd=tmp_path).returncode == 0
+    logs = str(tmp_path / "logs" / "dev")
+    result = run_module("alonechat", "logs", logs, "--level", "error", "--no-color")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert " | ERROR    | alonechat.demo | cli.py:" in lines[0]
+    assert lines[1] == "Traceback (most recent call last):"
+    assert "ZeroDivisionError: division by zero" in lines
+    assert " | CRITICAL | " in lines[-1]
+    grep = run_module("alonechat", "logs", logs, "--grep", "stdlib", "--logger", "third_party")
+    assert [line.split(" | ")[2] for line in grep.stdout.splitlines()] == ["third_party.client"]
+    prefix = run_module("alonechat", "logs", logs, "--logger", "third")  # dotted: no match
+    assert (prefix.returncode, prefix.stdout) == (0, "")
+    stats = run_module("alonechat", "logs", logs, "--stats")
+    assert stats.stdout.startswith("records: 7, ")
+    rows = [line.split() for line in stats.stdout.splitlines()[1:]]
+    assert rows == [
+        ["level", "records"],
+        ["DEBUG", "1"],
+        ["INFO", "2"],
+        ["WARNING", "2"],
+        ["ERROR", "1"],
+        ["CRITICAL", "1"],
+        ["logger", "records"],
+        ["alonechat.demo", "6"],
+        ["third_party.client", "1"],
+    ]
+
+
+def test_logs_without_log_files_exits_1(tmp_path: Path) -> None:
+    result = run_module("alonechat", "logs", cwd=tmp_path, env={"ALONECHAT_ENV": "testing"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("alonechat logs: no log files in ./logs/test (alonechat.log")
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        (["--level", "loud"], "argument --level: unknown level 'loud'"),
+        (["--since", "soon"], "argument --since: expected an ISO time"),
+        (["--grep", "("], "argument --grep: invalid regular expression '('"),
+        (["--json", "--stats"], "argument --stats: not allowed with argument --json"),
+    ],
+)
+def test_logs_bad_arguments_exit_2(
+    capsys: pytest.CaptureFixture[str], argument: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["logs", *argument])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,1 @@
+from alonechat.core.logging.viewer import *
