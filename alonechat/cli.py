@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
@@ -106,7 +106,7 @@ class Limits:
     limit_concurrency: int
     timeout_keep_alive: int
     ws_ping_interval: float
-    allow_origin: tuple[str, ...]
+    allow_origin: list[str]
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -477,15 +477,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     try:
         config = auto_configure(args.env, **overrides)
         if args.command == "server":
-            limits = Limits(
-                args.max_messages_per_second,
-                args.message_burst,
-                args.max_connections,
-                args.limit_concurrency,
-                args.timeout_keep_alive,
-                args.ws_ping_interval,
-                tuple(args.allow_origin),
-            )
+            limits = Limits(**{f.name: getattr(args, f.name) for f in fields(Limits)})
             return _serve(config, args.host, args.port, args.hooks, limits)
     except ValueError as exc:
         parser.error(str(exc))

@@ -4,6 +4,7 @@ alonechat, structlog, picologging; files, stdout, syslog), and ``cases()`` in ta
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import logging.handlers
 import sys
@@ -87,16 +88,9 @@ def floor(directory: Path) -> Iterator[Emit]:
 
 
 @contextlib.contextmanager
-def stdlib_file(directory: Path) -> Iterator[Emit]:
+def stdlib_file(directory: Path, message: tuple[object, ...] = (MESSAGE, *ARGS)) -> Iterator[Emit]:
     handler = logging.FileHandler(directory / "stdlib.log")
-    yield _loop(_stdlib_logger("bench.stdlib", handler).info, MESSAGE, *ARGS)
-    handler.close()
-
-
-@contextlib.contextmanager
-def stdlib_file_large(directory: Path) -> Iterator[Emit]:
-    handler = logging.FileHandler(directory / "stdlib-large.log")
-    yield _loop(_stdlib_logger("bench.large", handler).info, "payload %s", LARGE)
+    yield _loop(_stdlib_logger("bench.stdlib", handler).info, *message)
     handler.close()
 
 
@@ -386,7 +380,12 @@ def cases() -> list[Case]:
         Case("loguru serialize=True to stdout", "stdout", loguru_stdout_json),
         Case("alonechat JSON to stdout", "stdout", facade_stdout_json),
         Case("alonechat text, redact=True", "secrets", facade_case(redact=True)),
-        Case("stdlib FileHandler, 16 KiB", "size", stdlib_file_large, share=0.1),
+        Case(
+            "stdlib FileHandler, 16 KiB",
+            "size",
+            functools.partial(stdlib_file, message=("payload %s", LARGE)),
+            share=0.1,
+        ),
         Case(
             "loguru file sink, 16 KiB",
             "size",

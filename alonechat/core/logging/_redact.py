@@ -211,13 +211,13 @@ _DIGITS = b"0123456789"
 _STARTS = b"=:%-_.ABT0123456789"
 _PLAIN = bytes(c for c in PRINTABLE_ASCII if c not in _STARTS)
 _CONTROLS = bytes(c for c in range(128) if c not in PRINTABLE_ASCII)
-#: What is recognised in any text whatever its name (the names of ``_SCAN``'s groups).
-DETECTORS = (
-    "pem_private_key", "jwt", "aws_access_key_id", "google_api_key", "github_token",
-    "github_pat", "gitlab_token", "slack_token", "slack_webhook", "telegram_bot_token",
-    "stripe_key", "stripe_webhook_secret", "card_number", "http_credentials",
-    "token_credentials", "url_password",
-)  # fmt: skip
+#: What is recognised in any text whatever its name: the names of ``_SCAN``'s groups
+#: (but the key=value separators; ``card_number_0``..``_9`` are one detector).
+DETECTORS = tuple(
+    dict.fromkeys(
+        re.sub(r"_[0-9]$", "", name) for name in _SCAN.groupindex if not name.startswith("sep")
+    )
+)
 # Formats masked whole (others keep the prefix that names their kind: "sk_live_[REDACTED]").
 _WHOLE = frozenset({"aws_access_key_id", "google_api_key"})
 # Backwards from a separator, in the reversed text: the key of a key=value pair.

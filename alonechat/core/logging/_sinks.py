@@ -129,14 +129,6 @@ class RotatingFile:
             if self._fd is not None:
                 self._rotate_after = self._first_rotation()
 
-    @property
-    def backup_count(self) -> int:
-        return self.lifecycle.backup_count
-
-    @property
-    def file_mode(self) -> int:
-        return self.lifecycle.file_mode
-
     def _next_rotation(self) -> float | None:
         """When the period that contains now ends, or None without ``rotate_at``."""
         rotate_at = self.lifecycle.rotate_at
@@ -294,15 +286,15 @@ class RotatingFile:
 
     def _open(self) -> None:
         try:
-            fd = os.open(self.path, _FLAGS, self.file_mode)
+            fd = os.open(self.path, _FLAGS, self.lifecycle.file_mode)
         except FileNotFoundError:  # the directory went away: make it again
             os.makedirs(os.path.dirname(self.path), mode=0o750, exist_ok=True)
-            fd = os.open(self.path, _FLAGS, self.file_mode)
+            fd = os.open(self.path, _FLAGS, self.lifecycle.file_mode)
         size = os.fstat(fd).st_size
         if size == 0:  # a new file: its mode whatever the umask (an admin's choice is kept)
             self._torn = False
             with contextlib.suppress(OSError):
-                os.fchmod(fd, self.file_mode)
+                os.fchmod(fd, self.lifecycle.file_mode)
         self._fd = fd
         self._unverified = []
         self._rotate_after = self._first_rotation()
