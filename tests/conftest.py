@@ -1,9 +1,10 @@
 """Shared fixtures: every test starts from an unconfigured system in its own directory.
 
-pytest's logging plugin puts its capture handlers on the root logger during every test phase,
-which would send every record down stdlib's full route. ``configure`` takes them off for the
-rest of the test (unless the test uses ``caplog``), so that records take the route they take
-in an application: alonechat's handler alone, the fast path. ``route`` runs a test both ways.
+pytest's logging plugin puts its capture handlers on the root logger during every test phase.
+``configure`` takes them off for the rest of the test (unless the test uses ``caplog``), so
+that alonechat's handler is alone on the root, as in an application. ``route`` runs a test
+both ways: alone, and beside a second root handler. (What only production shows, with no
+pytest in the process, is tested in subprocesses: tests/core/logging/test_route.py.)
 """
 
 from __future__ import annotations
@@ -95,16 +96,16 @@ def _add_root_handler(request: pytest.FixtureRequest, handler: logging.Handler) 
     request.addfinalizer(lambda: root.removeHandler(handler))
 
 
-@pytest.fixture(params=["fast", "stdlib"])
+@pytest.fixture(params=["alone", "beside"])
 def route(
     request: pytest.FixtureRequest, configure: Callable[..., LogConfig]
 ) -> Callable[..., LogConfig]:
-    """``configure``, for each route a record can take to the sinks: ``fast`` (alonechat's
-    handler alone on the chain) and ``stdlib`` (a second root handler: a LogRecord is made)."""
+    """``configure``, with alonechat's handler ``alone`` on the root logger and ``beside``
+    a second root handler: the files must not tell the two apart."""
 
     def _configure(**fields: Any) -> LogConfig:
         config = configure(**fields)
-        if request.param == "stdlib":
+        if request.param == "beside":
             _add_root_handler(request, logging.NullHandler())
         return config
 

@@ -7,6 +7,7 @@ one namespace, as a reader would type them; only the application's own variables
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,9 @@ def test_core_samples_run_verbatim(tmp_path: Path, capsys: pytest.CaptureFixture
     assert any(line.endswith("An error occurred") for line in errors)
     # Configuration Options: the presets say what their comments say.
     assert namespace["config"].file_output is False  # the last one was the testing preset
-    # Migration Guide: the new-way logger is the facade, configured for development.
-    assert type(namespace["logger"]).__module__ == "alonechat.core.logging._logger"
+    # Migration Guide: the new-way logger is stdlib's own, configured for development.
+    assert namespace["logger"] is logging.getLogger(namespace["logger"].name)
+    assert type(namespace["logger"]) is logging.Logger
     namespace["logger"].info("after migration")
     dev_log = read_lines(tmp_path / "logs" / "dev" / "alonechat.log")
     assert dev_log[-1].endswith("| after migration")

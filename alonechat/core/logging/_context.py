@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from loguru import logger as _loguru
+from ._engine import LOGURU
 
 
 def log_context(**fields: object) -> AbstractContextManager[None]:
@@ -17,4 +17,4 @@ def log_context(**fields: object) -> AbstractContextManager[None]:
     variable (loguru's ``contextualize``), so each thread and each asyncio task sees only
     its own: a task started inside the block inherits a copy, and nothing leaks back.
     """
-    return _loguru.contextualize(**fields)
+    return LOGURU.contextualize(**fields)

@@ -59,14 +59,22 @@ class Deferred:
         self._ident: int | None = None  # the writer thread's
         self._puts = 0
         self._written = 0
+        # Calls accepted (under _put_lock) and calls the writer started: their difference is
+        # the calls waiting, whether in the queue or in the writer's batch (CPython 3.13's
+        # SimpleQueue hands an item straight to a waiting thread, where qsize() no longer
+        # counts it).
+        self._put_lock = threading.Lock()
+        self._accepted = 0
+        self._started = 0
         self._closed = False
         self._stalled = False  # a blocked call gave up: the writer made no progress
         _INSTANCES.add(self)
 
     @property
     def queued(self) -> int:
-        """Calls waiting now (approximate while threads put and the writer runs)."""
-        return self._queue.qsize()
+        """Calls waiting now: put, not yet started by the writer (exact at any moment; a
+        flush marker counts until it is reached)."""
+        return self._accepted - self._started
 
     def put(self, function: Callable[..., object], *args: Any) -> None:
         """Run ``function(*args)`` on the writer thread, in the caller's context (right
@@ -78,17 +86,31 @@ class Deferred:
         one line when they start, one with their number when the queue is half empty
         again (or at exit).
         """
-        if self._queue.qsize() >= self.size and not self._room():
-            self._drop()
-            time.sleep(0)  # let the writer have the interpreter (GIL): it is behind
-            return
         if self._closed:
             function(*args)
             return
-        self._queue.put((contextvars.copy_context(), function, args))
+        item = (contextvars.copy_context(), function, args)
+        while not self._accept(item):
+            if self._closed:  # closed while this call waited: written here
+                function(*args)
+                return
+            if not self._room():
+                self._drop()
+                time.sleep(0)  # let the writer have the interpreter (GIL): it is behind
+                return
         self._puts += 1  # approximate under threads; only tells the writer callers are busy
         if self._thread is None:
             self._start()
+
+    def _accept(self, item: _Item) -> bool:
+        """Queue ``item`` if fewer than ``size`` calls wait (always for the writer thread
+        itself: a sink that logs never waits for itself)."""
+        with self._put_lock:
+            if self.queued >= self.size and threading.get_ident() != self._ident:
+                return False
+            self._accepted += 1
+            self._queue.put(item)
+            return True
 
     def flush(self) -> bool:
         """Wait until everything put so far has run, at most ``timeout`` seconds; False
@@ -97,12 +119,14 @@ class Deferred:
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
-        self._queue.put((None, done.set, ()))
+        with self._put_lock:
+            self._accepted += 1
+            self._queue.put((None, done.set, ()))
         if done.wait(self.timeout):
             return True
         warn(
             f"gave up waiting for queued records after {self.timeout:g}s; about "
-            f"{self._queue.qsize()} were not written yet"
+            f"{self.queued} were not written yet"
         )
         return False
 
@@ -120,12 +144,12 @@ class Deferred:
     def _room(self) -> bool:
         """Whether a call that found the queue full may put its record (after waiting
         for room when the policy is ``"block"``)."""
-        if self._closed or threading.get_ident() == self._ident:
-            return True  # written by the caller; a sink that logs never waits for itself
+        if self._closed:
+            return True
         if self.full == "drop" or self._stalled:
             return False
         written, since = self._written, time.monotonic()
-        while self._queue.qsize() >= self.size and not self._closed:
+        while self.queued >= self.size and not self._closed:
             time.sleep(_POLL)
             if self._written != written:
                 written, since = self._written, time.monotonic()
@@ -169,6 +193,7 @@ class Deferred:
             done = []  # flush markers: run once the batch before them is written
             with batch():
                 for context, function, args in items:
+                    self._started += 1  # only this thread writes it
                     if context is None:
                         done.append(function)
                         continue
@@ -178,12 +203,12 @@ class Deferred:
                         warn(f"a queued record could not be written: {exc!r}")
             self._written += len(items)
             self._stalled = False
-            if self.losses.ongoing and self._queue.qsize() <= self.size // 2:
+            if self.losses.ongoing and self.queued <= self.size // 2:
                 self._report_drops("the log queue has room again")
             for function in done:
                 function()
             busy, seen = self._puts != seen, self._puts
-            if busy and self._queue.qsize() < self.size // 2:
+            if busy and self.queued < self.size // 2:
                 time.sleep(_YIELD)  # callers are logging: they go first
         self._ident = None
 
@@ -209,6 +234,8 @@ class Deferred:
         self._closed = self._stalled = False
         self._start_lock, self._drop_lock = threading.Lock(), threading.Lock()
         self._queue = queue.SimpleQueue()
+        self._put_lock = threading.Lock()
+        self._accepted = self._started = 0
         self._thread = self._ident = None
         self.losses.ongoing = False
 

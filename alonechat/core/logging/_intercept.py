@@ -1,30 +1,35 @@
-"""InterceptHandler: the one stdlib handler through which records reach alonechat's sinks.
+"""The two ways into alonechat's sinks: InterceptHandler for stdlib records, LoguruBridge
+for records logged with ``loguru.logger`` directly.
 
-Every record takes one route: a stdlib logger (``get_logger`` returns stdlib's own) -> the
-handlers up its ``parent`` chain, as stdlib decides -> :class:`InterceptHandler` on the root
-logger -> loguru, whose handlers are alonechat's sinks. :meth:`InterceptHandler.emit_call` is
-the same step for a logging call whose only handler is this one (see ``Logger._log``): the
-record is handed to loguru without building the ``LogRecord`` nobody else would see.
+Every stdlib record takes stdlib's route, unchanged: a logger (``get_logger`` returns
+stdlib's own) -> ``Logger._log`` -> ``makeRecord`` -> ``Logger.handle`` -> the handlers up
+its ``parent`` chain (``callHandlers``) -> :class:`InterceptHandler` on the root logger ->
+alonechat's own loguru logger (``_engine.LOGURU``), whose handlers are alonechat's sinks.
+Whatever a tool wraps on that route sees the record as it would without alonechat.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
 import weakref
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from loguru import logger as _loguru
+from loguru import logger as _global_loguru
 
-from ._caller import Caller, depth_of, find_caller, stack_text
+from ._caller import Caller, depth_of
 from ._deferred import Deferred, snapshot
+from ._engine import LOGURU
 from ._levels import loguru_level
 from ._redact import safe_path
-from ._report import warn
 from ._text import render_message
+
+if TYPE_CHECKING:
+    from loguru import Message, Record
 
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
 _PLAIN = len(_PLAIN_RECORD)
@@ -60,7 +65,7 @@ class _Loggers:
     def named(self, name: str) -> Any:
         found = self._named.get(name)
         if found is None:
-            found = self._named[name] = _loguru.patch(partial(_named, name))
+            found = self._named[name] = LOGURU.patch(partial(_named, name))
         return found
 
     def at(self, name: str, depth: int) -> Any:
@@ -88,10 +93,6 @@ class InterceptHandler(logging.Handler):
 
     #: Set by the manager when ``LogConfig.enqueue`` is on: records are written from there.
     deferred: Deferred | None = None
-
-    def createLock(self) -> None:
-        """No lock (as NullHandler): ``emit`` is thread-safe, loguru locks each sink."""
-        self.lock = None
 
     def emit(self, record: logging.LogRecord) -> None:
         """Hand ``record`` to loguru (stdlib's ``Handler.emit``, called by ``handle``).
@@ -121,45 +122,6 @@ class InterceptHandler(logging.Handler):
                     return
             self._write_for(Caller.of_record(record), name, level, message, exception, fields)
         except Exception:
-            self.handleError(record)
-
-    def emit_call(
-        self,
-        name: str,
-        levelno: int,
-        msg: object,
-        args: Any,
-        exc_info: Any,
-        extra: Mapping[str, object] | None,
-        stack_info: bool,
-        stacklevel: int,
-    ) -> None:
-        """Write what :meth:`emit` writes for the record a ``Logger._log`` call would make,
-        without making it; the caller is found as stdlib's ``findCaller`` finds it, counting
-        ``stacklevel`` from the frame that called this method. Never raises."""
-        try:
-            frame, steps = find_caller(sys._getframe(1), stacklevel)  # from Logger._log
-            message, fields = _content(name, msg, args, _fields(extra) if extra else None)
-            if stack_info:
-                message = f"{message}\n{stack_text(frame)}"
-            exception = _exception(exc_info) if exc_info else None
-            level = loguru_level(levelno, logging.getLevelName(levelno))
-            if self.deferred is None:  # the caller: steps above Logger._log, which called this
-                _write(steps + 1, name, level, message, exception, fields)
-            else:
-                self._write_for(Caller.of_frame(frame), name, level, message, exception, fields)
-        except Exception:
-            self._report(name, levelno, msg, args)
-
-    def _report(self, name: str, levelno: int, msg: object, args: Any) -> None:
-        """Report a call that could not be written as stdlib reports a record that could
-        not (``handleError``: a "--- Logging error ---" block on stderr while
-        ``logging.raiseExceptions`` is true); the call returns normally."""
-        try:
-            record = logging.LogRecord(name, levelno, "(unknown file)", 0, msg, args, None)
-        except Exception as exc:
-            warn(f"{name}: a logging call failed and was dropped: {exc!r}")
-        else:
             self.handleError(record)
 
     def _write_for(
@@ -248,17 +210,6 @@ def _fields(attributes: Mapping[Any, object]) -> dict[str, object]:
     return {str(key): value for key, value in attributes.items() if key not in _NOT_FIELDS}
 
 
-def _exception(exc_info: Any) -> Any:
-    """stdlib's ``exc_info`` forms, normalised as ``Logger._log`` does; none means None."""
-    if not exc_info:
-        return None
-    if isinstance(exc_info, BaseException):
-        return (type(exc_info), exc_info, exc_info.__traceback__)
-    if not isinstance(exc_info, tuple):
-        exc_info = sys.exc_info()
-    return exc_info if exc_info[0] is not None else None
-
-
 def _structured(name: str, args: Any, fields: dict[str, object]) -> Any:
     """Name the %-args of loggers listed in _STRUCTURED_ARGS as fields, and drop query
     strings from the request paths uvicorn logs; returns the args to format with."""
@@ -274,22 +225,58 @@ def _structured(name: str, args: Any, fields: dict[str, object]) -> Any:
     return args
 
 
-def sole_handler(logger: logging.Logger) -> InterceptHandler | None:
-    """The InterceptHandler that would be the only handler to see a record of ``logger``
-    (no filter on the logger or the handler, the logger enabled), else None."""
-    if logger.filters or logger.disabled:
-        return None
-    found = None
-    current: logging.Logger | None = logger
-    while current is not None:
-        for handler in current.handlers:  # iterated, as stdlib does: never raises
-            if found is not None or type(handler) is not InterceptHandler or handler.filters:
-                return None
-            found = handler
-        if not current.propagate:
-            break
-        current = current.parent
-    return found
+# What a record logged with loguru directly keeps when the bridge hands it on.
+_KEPT = ("elapsed", "extra", "file", "function", "line", "module", "name", "process", "thread",
+         "time")  # fmt: skip
+
+
+def _keep(original: Record, record: Record) -> None:
+    """loguru patcher: ``record`` as ``original`` was logged (caller, thread, time, fields)."""
+    for key in _KEPT:
+        record[key] = original[key]  # type: ignore[literal-required]
+
+
+def _forward(message: Message) -> None:
+    """loguru sink on ``loguru.logger``: log its record again with alonechat's logger."""
+    record = message.record
+    level = record["level"]
+    target = LOGURU.patch(partial(_keep, record)).opt(exception=record["exception"])
+    target.log(loguru_level(level.no, level.name), record["message"])
+
+
+class LoguruBridge:
+    """The one handler on the global ``loguru.logger`` that hands records logged with it
+    directly to alonechat's sinks (alonechat's logger judges them by stdlib's levels).
+
+    It is there while someone uses it: the manager from ``configure`` to ``reset``,
+    ``testing.capture_logs`` inside its block. loguru's exit function removes it with
+    ``loguru.logger``'s other handlers, so records logged with loguru after that go nowhere,
+    as with loguru alone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._id: int | None = None
+
+    def acquire(self) -> None:
+        """Count one more user; the first one adds the handler."""
+        with self._lock:
+            self._users += 1
+            if self._id is None:
+                self._id = _global_loguru.add(_forward, level=0, format="{message}")
+
+    def release(self) -> None:
+        """Count one user less; the last one removes the handler."""
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._id is not None:
+                with contextlib.suppress(ValueError):  # removed already (exit, a user)
+                    _global_loguru.remove(self._id)
+                self._id = None
+
+
+BRIDGE = LoguruBridge()
 
 
 class StdlibRouting:

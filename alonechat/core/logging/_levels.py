@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from loguru import logger as _loguru
+from ._engine import LOGURU
 
 #: The standard level numbers, equal to stdlib's ``logging.DEBUG`` .. ``logging.CRITICAL``.
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
@@ -69,10 +69,10 @@ def loguru_level(levelno: int, levelname: str | None = None) -> str | int:
     if levelname is None or levelname.startswith("Level "):
         return levelno
     try:
-        known = _loguru.level(levelname)
+        known = LOGURU.level(levelname)
     except ValueError:
         try:
-            _loguru.level(levelname, no=levelno)
+            LOGURU.level(levelname, no=levelno)
         except (TypeError, ValueError):  # pragma: no cover - loguru refused the name
             return levelno
         return levelname

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from loguru import logger as _loguru
+from loguru import logger as _global_loguru
 
 from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, parse_address, resolve_environment
 from ._deferred import Deferred
-from ._intercept import FROM_STDLIB, InterceptHandler, StdlibRouting
+from ._engine import LOGURU
+from ._intercept import BRIDGE, FROM_STDLIB, InterceptHandler, StdlibRouting
 from ._json import json_layout
 from ._levels import ERROR, level_no
 from ._redact import Redactor
@@ -125,6 +126,7 @@ class LoggingManager:
         self._dropped_before: dict[str, int] = {}  # counts of sinks since closed, by target
         self._stdlib = StdlibRouting()
         self._removed_default = False
+        self._bridged = False
         self._writer = Deferred()
         # Registered at import, this runs after the application's exit functions (and after
         # the writer's own, which it registers when it starts): every record is in by then.
@@ -188,7 +190,11 @@ class LoggingManager:
             self._drop(set(self._handlers) - set(wanted))
             if not self._removed_default:  # loguru's own stderr sink would double the console
                 self._removed_default = True
-                _remove(0)
+                with contextlib.suppress(ValueError):  # already removed by someone else
+                    _global_loguru.remove(0)
+            if not self._bridged:  # records logged with loguru.logger directly
+                self._bridged = True
+                BRIDGE.acquire()
             self._stdlib.install(
                 level_no(config.level),
                 {name: level_no(level) for name, level in config.component_levels.items()},
@@ -212,26 +218,20 @@ class LoggingManager:
             self._state = _UNCONFIGURED
             self._drop(set(self._handlers))
             self._stdlib.uninstall()
+            if self._bridged:
+                self._bridged = False
+                BRIDGE.release()
             self._catch_sigterm(False)
 
     def _at_exit(self) -> None:
         """At interpreter exit: write what is queued and send what syslog sinks hold.
 
-        Then do what loguru's own exit function (which would run later) does, removing the
-        other loguru handlers so that their sinks are closed, but keep alonechat's: records
-        logged later (by ``atexit`` functions registered before loguru was imported, by
-        daemon threads) are written, as stdlib's handlers write them after
+        alonechat's sinks stay open (loguru's exit function removes only ``loguru.logger``'s
+        handlers): records logged later (by ``atexit`` functions registered before
+        alonechat, by daemon threads) are written, as stdlib's handlers write them after
         ``logging.shutdown``.
         """
         self._write_out()
-        atexit.unregister(_loguru.remove)
-        with self.lock:
-            ours = set(self._handlers.values())
-        # loguru numbers handlers 0, 1, 2...; a probe gives the next number (public API only)
-        following = _loguru.add(lambda _: None, level=sys.maxsize)
-        for handler_id in [*range(following), following]:
-            if handler_id not in ours:
-                _remove(handler_id)
 
     def _write_out(self) -> None:
         """Write what is queued, then send what syslog sinks hold (files are written as
@@ -348,7 +348,7 @@ class LoggingManager:
             if replaced is not None:  # a handler replaced (colorize, diagnose): keep its count
                 self._count_before(target, replaced.losses.count)
             sink = self._streams[target] = StreamSink(sink, target)
-        return _loguru.add(
+        return LOGURU.add(
             sink,
             level=destination.level_floor,
             format=layout,
@@ -478,7 +478,7 @@ def _redact(redactor: Redactor, record: Any) -> None:
 
 def _remove(handler_id: int) -> None:
     with contextlib.suppress(ValueError):  # already removed by someone else
-        _loguru.remove(handler_id)
+        LOGURU.remove(handler_id)
 
 
 def configure_logging(config: LogConfig | None = None) -> LogConfig:

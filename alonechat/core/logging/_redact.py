@@ -168,37 +168,40 @@ def _luhn(digits: str) -> bool:
 
 
 # RFC 6750's b64token: these characters, then "=" padding only at the end.
-_TOKEN = r"(?=[A-Za-z]*+[0-9._~+/-])[A-Za-z0-9._~+/-]{8,}+=*+(?![\w.~+/=-])"
+_TOKEN = r"(?=[A-Za-z]*[0-9._~+/-])[A-Za-z0-9._~+/-]{8,}=*(?![\w.~+/=-])"
 _CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
 # Every format found in any text, whatever name it has, and the separators of key=value
 # pairs, in ONE expression that Python's regular expression engine runs as one pass: every
 # alternative starts with a plain character (=, :, -, _, ., A, B, T, D, a digit...), so the
 # engine skips the characters that cannot start one in C, and prose costs little. Lookbehinds
 # check the rest of a prefix once the rare character is found (ghp_ is found at its "_").
-# Each named group is the part masked; "sep" marks a key=value separator. Every quantifier
-# is possessive or bounded: no input makes it backtrack.
+# Each named group is the part masked; "sep" marks a key=value separator. Every unbounded
+# quantifier is followed by something its characters cannot match, so giving a character
+# back never lets the rest match: a failed attempt costs one scan, and no input makes it
+# backtrack further (the hostile-input tests check it on every supported Python; possessive
+# quantifiers, which would say so in the syntax, are new in 3.11).
 _ALTERNATIVES = [
             r"=(?P<sep>)",
-            r":(?://(?:hooks\.slack\.com/services/(?P<slack_webhook>[A-Za-z0-9/_-]++)"
-            r"|[^\s:/@]++:(?P<url_password>[^\s@/]++)(?=@))"
+            r":(?://(?:hooks\.slack\.com/services/(?P<slack_webhook>[A-Za-z0-9/_-]+)"
+            r"|[^\s:/@]+:(?P<url_password>[^\s@/]+)(?=@))"
             r"|(?<=\d:)AA(?P<telegram_bot_token>[A-Za-z0-9_-]{33})(?![\w-])"
             r"|(?P<sep_colon>))",
             "\uff1a(?P<sep_wide>)",
             r"%(?P<sep_encoded>3[DdAa])",
             r"-(?:----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----(?P<pem_private_key>(?s:.*?-----END"
-            r"[A-Z0-9 ]{0,40}PRIVATE KEY-----|.*+))"
-            r"|(?<=\bglpat-)(?P<gitlab_token>[A-Za-z0-9_-]{20,}+)"
-            r"|(?<=\bxox[abposr]-)(?P<slack_token>[A-Za-z0-9-]{10,}+))",
-            r"_(?:(?<=\bgh[pousr]_)(?P<github_token>[A-Za-z0-9]{36,}+)"
-            r"|(?<=\bgithub_pat_)(?P<github_pat>[A-Za-z0-9_]{22,}+)"
-            r"|(?<=\b[sr]k_)(?:live|test)_(?P<stripe_key>[A-Za-z0-9]{10,}+)"
-            r"|(?<=\bwhsec_)(?P<stripe_webhook_secret>[A-Za-z0-9]{20,}+))",
-            r"\.eyJ(?P<jwt>[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+)",
+            r"[A-Z0-9 ]{0,40}PRIVATE KEY-----|.*))"
+            r"|(?<=\bglpat-)(?P<gitlab_token>[A-Za-z0-9_-]{20,})"
+            r"|(?<=\bxox[abposr]-)(?P<slack_token>[A-Za-z0-9-]{10,}))",
+            r"_(?:(?<=\bgh[pousr]_)(?P<github_token>[A-Za-z0-9]{36,})"
+            r"|(?<=\bgithub_pat_)(?P<github_pat>[A-Za-z0-9_]{22,})"
+            r"|(?<=\b[sr]k_)(?:live|test)_(?P<stripe_key>[A-Za-z0-9]{10,})"
+            r"|(?<=\bwhsec_)(?P<stripe_webhook_secret>[A-Za-z0-9]{20,}))",
+            r"\.eyJ(?P<jwt>[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
             r"A(?:(?<![A-Z0-9]A)(?P<aws_access_key_id>(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)"
             r"[A-Z0-9]{16})(?![A-Z0-9])"
             r"|(?<![\w-]A)Iza(?P<google_api_key>[0-9A-Za-z_-]{35})(?![\w-]))",
-            rf"B(?<!\wB)(?:earer|asic)\s++(?P<http_credentials>{_TOKEN})",
-            rf"T(?<!\wT)oken\s++(?P<token_credentials>{_TOKEN})",
+            rf"B(?<!\wB)(?:earer|asic)\s+(?P<http_credentials>{_TOKEN})",
+            rf"T(?<!\wT)oken\s+(?P<token_credentials>{_TOKEN})",
 ]  # fmt: skip
 _CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"]
 _SCAN = re.compile("|".join(_ALTERNATIVES + _CARDS))
@@ -221,13 +224,11 @@ DETECTORS = tuple(
 # Formats masked whole (others keep the prefix that names their kind: "sk_live_[REDACTED]").
 _WHOLE = frozenset({"aws_access_key_id", "google_api_key"})
 # Backwards from a separator, in the reversed text: the key of a key=value pair.
-_KEY_BACK = re.compile(r"""\s*+(?P<quote>["']?)(?P<key>[\w.%-]++)""")
-_VALUE = re.compile(
-    r"""\s*+(?P<value>"(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'|[^\s,;&)\]}'"]++)"""
-)
-_JWT_HEAD = re.compile(r"[A-Za-z0-9_-]*+")
+_KEY_BACK = re.compile(r"""\s*(?P<quote>["']?)(?P<key>[\w.%-]+)""")
+_VALUE = re.compile(r"""\s*(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s,;&)\]}'"]+)""")
+_JWT_HEAD = re.compile(r"[A-Za-z0-9_-]*")
 # Authorization and Cookie header values: to the end of the line (or quote).
-_HEADER_VALUE = re.compile(r"""\s*+(?P<value>[^\s'"][^\r\n'"]*+)""")
+_HEADER_VALUE = re.compile(r"""\s*(?P<value>[^\s'"][^\r\n'"]*)""")
 _HEADERS = SecretNames(("authorization", "cookie"))
 
 

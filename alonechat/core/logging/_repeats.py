@@ -28,8 +28,7 @@ class RepeatFilter(logging.Filter):
 
     Records are identical when they have the same logger, level, message template (the
     ``msg`` before ``%``-formatting) and exception type. Put it on the loggers that may
-    repeat (``logger.addFilter``); a filter on a logger makes its records take stdlib's
-    route rather than alonechat's fast path (see ``Logger._log``).
+    repeat (``logger.addFilter``).
 
     Args:
         window: Seconds during which repeats are held back (and counted).

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _loguru
 
-from ._intercept import FROM_STDLIB
+from ._engine import LOGURU
+from ._intercept import BRIDGE, FROM_STDLIB
 from ._json import json_line
 from ._levels import level_no, parse_level
 
@@ -86,8 +87,10 @@ def capture_logs(level: str | int = 0) -> Iterator[list[dict[str, Any]]]:
     def sink(message: Message) -> None:
         records.append(json.loads(json_line(message.record)))
 
-    handler_id = _loguru.add(sink, level=level_no(parse_level(level, "capture_logs level")))
+    handler_id = LOGURU.add(sink, level=level_no(parse_level(level, "capture_logs level")))
+    BRIDGE.acquire()
     try:
         yield records
     finally:
-        _loguru.remove(handler_id)
+        BRIDGE.release()
+        LOGURU.remove(handler_id)

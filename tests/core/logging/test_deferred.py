@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from loguru import logger as loguru_logger
 
 from alonechat.core.logging import (
     LogConfig,
@@ -25,6 +24,7 @@ from alonechat.core.logging import (
     reset_logging,
     stats,
 )
+from alonechat.core.logging._engine import LOGURU
 from tests.helpers import read_json, read_lines, run_python, start_python
 
 Configure = Callable[..., LogConfig]
@@ -161,7 +161,7 @@ def test_a_stuck_sink_cannot_hang_shutdown(
 ) -> None:
     configure(enqueue=True, file_output=False)
     release = threading.Event()
-    handler_id = loguru_logger.add(lambda message: release.wait(30))
+    handler_id = LOGURU.add(lambda message: release.wait(30))
     writer = LoggingManager()._writer
     writer.timeout = 0.2
     try:
@@ -173,7 +173,7 @@ def test_a_stuck_sink_cannot_hang_shutdown(
     finally:
         writer.timeout = 5.0
         release.set()
-        loguru_logger.remove(handler_id)
+        LOGURU.remove(handler_id)
 
 
 def test_records_from_late_exit_functions_are_written(tmp_path: Path) -> None:

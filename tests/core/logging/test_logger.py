@@ -1,4 +1,4 @@
-"""get_logger: stdlib's own Logger; what reaches the sinks, by either route, and never raising."""
+"""get_logger: stdlib's own Logger; what reaches the sinks, and never raising."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from alonechat.core.logging import (
-    InterceptHandler,
     LogConfig,
     Logger,
     LoggingManager,
@@ -44,23 +43,25 @@ def test_get_logger_is_logging_get_logger_whichever_comes_first() -> None:
     assert logging.Logger.manager.loggerDict["identity.late"] is late
 
 
-def test_loggers_made_before_import_are_adopted_with_their_state() -> None:
-    """A logger made before alonechat was imported is returned as alonechat's Logger, the
-    same object with its level and handlers; later ones are made as alonechat's Logger."""
+def test_importing_and_configuring_change_nothing_in_stdlib() -> None:
+    """alonechat sets no logger class, record factory or method on stdlib's classes: the
+    route every tool wraps is stdlib's own, with one handler added to the root logger."""
     code = (
         "import logging\n"
+        "before = (dict(vars(logging.Logger)), dict(vars(logging.Handler)),\n"
+        "          logging.getLoggerClass(), logging.getLogRecordFactory())\n"
         "early = logging.getLogger('early')\n"
-        "early.setLevel(logging.ERROR)\n"
-        "early.addHandler(logging.NullHandler())\n"
-        "from alonechat.core.logging import Logger, get_logger\n"
-        "assert type(early) is logging.Logger\n"
-        "assert get_logger('early') is early and type(early) is Logger\n"
-        "assert early.level == logging.ERROR and len(early.handlers) == 1\n"
-        "assert type(logging.getLogger('late.lib')) is Logger\n"
-        "print('ok')\n"
+        "from alonechat.core.logging import LogConfig, Logger, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(log_dir='logs', console_output=False))\n"
+        "after = (dict(vars(logging.Logger)), dict(vars(logging.Handler)),\n"
+        "         logging.getLoggerClass(), logging.getLogRecordFactory())\n"
+        "assert before == after, 'stdlib changed'\n"
+        "assert Logger is logging.Logger and type(get_logger('late')) is logging.Logger\n"
+        "assert get_logger('early') is early and type(early) is logging.Logger\n"
+        "print([type(h).__name__ for h in logging.getLogger().handlers])\n"
     )
     done = run_python(code)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "['InterceptHandler']\n", "")
 
 
 def test_an_applications_own_logger_class_is_kept() -> None:
@@ -122,7 +123,7 @@ def test_stdlib_semantics_before_configuring(capsys: pytest.CaptureFixture[str])
     assert done.stderr == "shown 1\n"
 
 
-# --- what the sinks get: identical by the fast path and by stdlib's route -----------------
+# --- what the sinks get, alonechat's handler alone on the root or beside another -------
 
 
 def test_every_level_method_writes_its_level(route: Configure, log_dir: Path) -> None:
@@ -379,8 +380,8 @@ def test_a_failing_call_is_reported_as_stdlib_reports_it(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Should handing a call to loguru fail (simulated here), the fast path reports it as
-    stdlib reports a failing handler ("--- Logging error ---" on stderr) and returns."""
+    """Should handing a record to loguru fail (simulated here), alonechat's handler reports
+    it as stdlib reports a failing handler ("--- Logging error ---" on stderr) and returns."""
     configure(json_output=True)
 
     def broken(msg: object, args: object) -> str:
@@ -397,18 +398,19 @@ def test_a_failing_call_is_reported_as_stdlib_reports_it(
     assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["after"]
 
 
-def test_the_fast_path_writes_what_stdlibs_route_writes(
+def test_a_second_root_handler_changes_nothing_in_the_files(
     configure: Configure, log_dir: Path
 ) -> None:
     """The same calls, once with alonechat's handler alone and once with a second root
-    handler (a LogRecord is made), give the same records, field for field."""
+    handler (one more frame-free step on stdlib's route), give the same records, field for
+    field."""
     configure(level="DEBUG", json_output=True)
     logger = get_logger("same")
     adapter = logging.LoggerAdapter(logger, {"tenant": "t"})
     root = logging.getLogger()
     second = logging.NullHandler()
-    for route in ("fast", "stdlib"):
-        if route == "stdlib":
+    for route in ("alone", "beside"):
+        if route == "beside":
             root.addHandler(second)
         try:
             raise ValueError("bad")
@@ -421,13 +423,13 @@ def test_the_fast_path_writes_what_stdlibs_route_writes(
     root.removeHandler(second)
     got = read_json(log_dir / "alonechat.log")
     assert len(got) == 10
-    for fast, stdlib in zip(got[:5], got[5:], strict=True):
-        for record in (fast, stdlib):
+    for alone, beside in zip(got[:5], got[5:], strict=True):
+        for record in (alone, beside):
             record.pop("time")
-            record["message"] = record["message"].replace("stdlib", "fast")
+            record["message"] = record["message"].replace("beside", "alone")
             if "exc_traceback" in record:
-                record["exc_traceback"] = record["exc_traceback"].replace("stdlib", "fast")
-        assert fast == stdlib
+                record["exc_traceback"] = record["exc_traceback"].replace("beside", "alone")
+        assert alone == beside
 
 
 def test_a_logging_call_in_a_queue_handler_setup(configure: Configure, log_dir: Path) -> None:
@@ -586,37 +588,12 @@ def test_a_library_logger_with_a_null_handler_still_reaches_the_sinks(
     assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == ["from a library"]
 
 
-# --- the fast path is taken exactly when it cannot change the result -----------------------
+# --- stdlib's hooks shape the record alonechat writes ------------------------------------
 
 
-def _fail_if_a_log_record_reaches_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    def emit(self: object, record: logging.LogRecord) -> None:
-        pytest.fail(f"stdlib's route was taken for {record.getMessage()!r}")
-
-    monkeypatch.setattr(InterceptHandler, "emit", emit)
-
-
-def test_alonechats_handler_alone_takes_the_fast_path(
-    configure: Configure, log_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With nothing but alonechat's handler on the chain no LogRecord is made, even through
-    a LoggerAdapter or with stacklevel, extra and exc_info."""
-    configure(json_output=True)
-    _fail_if_a_log_record_reaches_it(monkeypatch)
-    logger = get_logger("fast")
-    logger.info("direct")
-    logging.LoggerAdapter(logger, {"k": 1}).warning("adapted")
-    logger.error("deeper", stacklevel=2, extra={"k": 2}, exc_info=ValueError("x"))
-    assert [r["message"] for r in read_json(log_dir / "alonechat.log")] == [
-        "direct",
-        "adapted",
-        "deeper",
-    ]
-
-
-def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Path) -> None:
+def test_stdlib_hooks_shape_the_record(configure: Configure, log_dir: Path) -> None:
     """A record factory, a subclass's makeRecord, stacklevel 0 and logging._srcfile = None
-    give what stdlib gives."""
+    give in the files what stdlib gives its own handlers, on every Python."""
     configure(json_output=True)
     factory = logging.getLogRecordFactory()
 
@@ -640,7 +617,13 @@ def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Pa
     tenant = Tenant("route.subclass")
     tenant.parent = logging.getLogger()
     tenant.info("subclass")
-    get_logger("route.zero").info("stacklevel 0", stacklevel=0)
+    seen = Recording()
+    zero_logger = get_logger("route.zero")
+    zero_logger.addHandler(seen)
+    try:
+        zero_logger.info("stacklevel 0", stacklevel=0)
+    finally:
+        zero_logger.removeHandler(seen)
     srcfile, logging._srcfile = logging._srcfile, None  # type: ignore[attr-defined]
     try:
         get_logger("route.nocaller").info("no caller lookup")
@@ -649,7 +632,8 @@ def test_what_could_differ_takes_stdlibs_route(configure: Configure, log_dir: Pa
     factory_record, subclass, zero, nocaller = read_json(log_dir / "alonechat.log")
     assert factory_record["request_id"] == "from-factory"
     assert subclass["tenant"] == "t-1"
-    assert zero["function"] == "findCaller"  # stdlib's answer to stacklevel=0
+    (stdlib_zero,) = seen.records  # this Python's own answer to stacklevel=0
+    assert (zero["function"], zero["line"]) == (stdlib_zero.funcName, stdlib_zero.lineno)
     assert (nocaller["function"], nocaller["line"]) == ("(unknown function)", 0)
 
 
@@ -690,8 +674,8 @@ def test_handlers_added_and_removed_while_threads_log(configure: Configure, log_
 def test_levels_cached_before_a_change_do_not_outlive_it(
     configure: Configure, log_dir: Path
 ) -> None:
-    """The level methods read isEnabledFor's cache; disabling the logger, logging.disable
-    and setLevel after a record was written all apply to the next call."""
+    """Disabling the logger, logging.disable and setLevel after a record was written (and
+    isEnabledFor's cache filled) all apply to the next call."""
     configure(level="INFO", json_output=True)
     logger = get_logger("cached")
     logger.info("cached as enabled")

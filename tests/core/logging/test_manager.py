@@ -20,6 +20,7 @@ from alonechat.core.logging import (
     reset_logging,
     stats,
 )
+from alonechat.core.logging._engine import LOGURU
 from tests.helpers import read_json, read_lines
 
 Configure = Callable[..., LogConfig]
@@ -368,11 +369,11 @@ def test_a_failing_sink_never_raises_into_the_caller(
     def full_disk(message: object) -> None:
         raise OSError(28, "No space left on device")
 
-    handler_id = loguru_logger.add(full_disk)
+    handler_id = LOGURU.add(full_disk)  # beside alonechat's own sinks
     try:
         get_logger("disk").info("still logged to the file")
     finally:
-        loguru_logger.remove(handler_id)
+        LOGURU.remove(handler_id)
     assert read_lines(log_dir / "alonechat.log") == ["still logged to the file"]
     assert "No space left on device" in capsys.readouterr().err
 
@@ -387,14 +388,19 @@ def test_enqueued_records_with_unpicklable_extra(configure: Configure, log_dir: 
     assert record["gen"].startswith("<tuple_iterator")
 
 
-def test_a_users_loguru_patcher_is_kept(configure: Configure, log_dir: Path) -> None:
+def test_a_users_loguru_patcher_applies_to_their_loguru_records_only(
+    configure: Configure, log_dir: Path
+) -> None:
+    """A patcher set on ``loguru.logger`` shapes the records logged with it (which reach
+    alonechat's files), not the records of stdlib loggers."""
     loguru_logger.configure(patcher=lambda record: record["extra"].update(app="chat"))
     try:
         configure(format_string="%(app)s %(message)s")
-        get_logger("patched").info("hello")
+        loguru_logger.info("raw")
+        get_logger("patched").info("stdlib")
     finally:
         loguru_logger.configure(patcher=lambda record: None)
-    assert read_lines(log_dir / "alonechat.log") == ["chat hello"]
+    assert read_lines(log_dir / "alonechat.log") == ["chat raw", "- stdlib"]
 
 
 def test_set_level_keeps_the_files_where_they_are(
