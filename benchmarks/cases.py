@@ -63,8 +63,7 @@ def clean() -> None:
 
 
 def _stdlib_logger(name: str, handler: logging.Handler, level: int = logging.INFO) -> Any:
-    """stdlib's own logging.Logger (not the subclass that importing alonechat makes
-    logging.getLogger return), writing to ``handler`` only."""
+    """A stdlib logging.Logger outside the logger tree, writing to ``handler`` only."""
     handler.setFormatter(logging.Formatter(STDLIB_FORMAT, DATE_FORMAT))
     stdlib = logging.Logger(name, level)
     stdlib.addHandler(handler)
@@ -138,7 +137,7 @@ def facade_case(
                 **fields,
             )
         )
-        # get_logger's record with alonechat's handler alone on the chain: the fast path
+        # get_logger's record with alonechat's handler alone on the root: stdlib's route
         yield _loop(getattr(get_logger("bench"), method), *message)
         reset_logging()
 
@@ -147,8 +146,8 @@ def facade_case(
 
 @contextlib.contextmanager
 def facade_beside_a_user_handler(directory: Path) -> Iterator[Emit]:
-    """get_logger's record to a user's own FileHandler and to alonechat's sinks: stdlib's
-    route (a LogRecord is made), as soon as a second handler is on the chain."""
+    """get_logger's record to a user's own FileHandler and to alonechat's sinks (one
+    LogRecord, two handlers)."""
     handler = logging.FileHandler(directory / "user.log")
     handler.setFormatter(logging.Formatter(STDLIB_FORMAT, DATE_FORMAT))
     with facade_case()(directory):
@@ -162,7 +161,7 @@ def facade_beside_a_user_handler(directory: Path) -> Iterator[Emit]:
 @contextlib.contextmanager
 def stdlib_then_facade(directory: Path) -> Iterator[Emit]:
     """The same two records made apart, one after the other: a stdlib FileHandler's and
-    alonechat's (fast path). What a record through both costs at the least, measured with
+    alonechat's. What a record through both costs at the least, measured with
     the same interference between the two workloads (their sum measured apart is ~20 %
     lower: caches and branch predictors serve one workload better than two)."""
     handler = logging.FileHandler(directory / "apart.log")
@@ -182,7 +181,7 @@ def stdlib_then_facade(directory: Path) -> Iterator[Emit]:
 @contextlib.contextmanager
 def facade_intercept(directory: Path) -> Iterator[Emit]:
     """A plain stdlib logger's record (a library's) through alonechat's InterceptHandler
-    into its sinks: stdlib's route, a LogRecord is made."""
+    into its sinks."""
     clean()
     configure_logging(
         LogConfig(
@@ -192,8 +191,7 @@ def facade_intercept(directory: Path) -> Iterator[Emit]:
             date_format=DATE_FORMAT,
         )
     )
-    # a library's logger made before alonechat was imported: a plain logging.Logger, whose
-    # records take stdlib's route (a LogRecord is made)
+    # a library's logger, outside the tree but propagating to the root logger
     stdlib = logging.Logger("bench.intercepted")
     stdlib.parent = logging.getLogger()
     yield _loop(stdlib.info, MESSAGE, *ARGS)

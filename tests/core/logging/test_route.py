@@ -17,8 +17,6 @@ import pytest
 
 from tests.helpers import read_json, run_python
 
-pytest.importorskip("sentry_sdk")
-
 _SENTRY = """
 import json, logging, sys
 import sentry_sdk
