@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import read_json, run_python
+from tests.helpers import read_json, read_lines, readme_blocks, run_python
 
 _SENTRY = """
 import json, logging, sys
@@ -266,4 +266,35 @@ def test_a_record_logged_by_an_exit_function_registered_first_is_written(
     assert [line.rsplit(" | ", 1)[-1] for line in lines] == [
         "after loguru removed its handlers",
         "logged at exit",
+    ]
+
+
+def test_readmes_sentry_sample_gives_one_event_with_a_breadcrumb(tmp_path: Path) -> None:
+    """README's Sentry sample, run verbatim (sentry-sdk's transport captured, no DSN)."""
+    (sample,) = readme_blocks("Error trackers: Sentry", "python")
+    prelude = """
+import functools, json
+import sentry_sdk
+from sentry_sdk.transport import Transport
+
+events = []
+
+class Capture(Transport):
+    def capture_envelope(self, envelope):
+        events.extend(item.payload.json for item in envelope.items if item.type == "event")
+
+sentry_sdk.init = functools.partial(sentry_sdk.init, transport=Capture())
+SENTRY_DSN, order_id = None, "o-1"
+"""
+    epilogue = "\nsentry_sdk.flush()\nprint(json.dumps(events))\n"
+    done = run_python(prelude + sample + epilogue, tmp_path)
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)
+    assert _summary(events) == [
+        ("order %s failed", ["o-1"], "shop", "error", ["checkout started for o-1"], [])
+    ]
+    written = read_lines(tmp_path / "logs" / "alonechat.log")
+    assert [line.rsplit(" | ", 1)[-1] for line in written] == [
+        "checkout started for o-1",
+        "order o-1 failed",
     ]

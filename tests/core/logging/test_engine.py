@@ -1,0 +1,84 @@
+"""alonechat's own loguru logger: its sinks are not ``loguru.logger``'s handlers, and the
+bridge brings records logged with ``loguru.logger`` in while the system is configured."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from loguru import logger as global_loguru
+
+from alonechat.core.logging import LogConfig, get_logger, reset_logging
+from alonechat.core.logging._engine import LOGURU
+from alonechat.core.logging.testing import capture_logs
+from tests.helpers import read_lines
+
+Configure = Callable[..., LogConfig]
+
+
+def _global_handlers() -> int:
+    """How many handlers ``loguru.logger`` has (loguru has no public count)."""
+    return len(vars(global_loguru)["_core"].handlers)
+
+
+def test_handlers_on_loguru_logger_never_see_stdlib_records(
+    configure: Configure, log_dir: Path
+) -> None:
+    """A handler someone adds to ``loguru.logger`` (an error tracker's) gets the records
+    logged with it, once; stdlib records reach alonechat's file only."""
+    configure(format_string="%(name)s %(message)s")
+    seen: list[str] = []
+    handler_id = global_loguru.add(lambda message: seen.append(message.record["message"]))
+    try:
+        get_logger("app").warning("stdlib record")
+        global_loguru.warning("raw loguru record")
+    finally:
+        global_loguru.remove(handler_id)
+    assert seen == ["raw loguru record"]
+    assert read_lines(log_dir / "alonechat.log") == [
+        "app stdlib record",
+        f"{__name__} raw loguru record",
+    ]
+
+
+def test_removing_loguru_loggers_handlers_leaves_alonechats_sinks(
+    configure: Configure, log_dir: Path
+) -> None:
+    """``loguru.logger.remove()`` (what loguru's exit function does) closes no sink of
+    alonechat's: stdlib records are still written; raw loguru ones no longer arrive."""
+    configure(format_string="%(message)s")
+    global_loguru.remove()
+    get_logger("app").warning("still written")
+    global_loguru.warning("nowhere to go")
+    assert read_lines(log_dir / "alonechat.log") == ["still written"]
+
+
+def test_the_bridge_is_there_while_configured_or_capturing(
+    configure: Configure, log_dir: Path
+) -> None:
+    """Raw loguru records reach alonechat's sinks while the system is configured and while
+    capture_logs runs, never twice, and not after reset_logging."""
+    before = _global_handlers()
+    configure(format_string="%(message)s")
+    with capture_logs() as captured:
+        global_loguru.warning("configured and capturing")
+    assert _global_handlers() == before + 1  # one bridge
+    reset_logging()
+    assert _global_handlers() == before
+    global_loguru.warning("after reset")
+    with capture_logs() as alone:
+        global_loguru.warning("capturing only")
+    assert [r["message"] for r in captured] == ["configured and capturing"]
+    assert [r["message"] for r in alone] == ["capturing only"]
+    assert read_lines(log_dir / "alonechat.log") == ["configured and capturing"]
+
+
+def test_a_custom_loguru_level_crosses_the_bridge(configure: Configure, log_dir: Path) -> None:
+    """A level defined on ``loguru.logger`` only is known to alonechat's logger too."""
+    configure(format_string="%(levelname)s %(message)s")
+    with contextlib.suppress(ValueError):  # defined by an earlier run in this process
+        global_loguru.level("NOTICE_BRIDGE", no=25)
+    global_loguru.log("NOTICE_BRIDGE", "custom")
+    assert read_lines(log_dir / "alonechat.log") == ["NOTICE_BRIDGE custom"]
+    assert LOGURU.level("NOTICE_BRIDGE").no == 25
