@@ -177,10 +177,12 @@ provider = LoggerProvider()
 provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
 trace.set_tracer_provider(TracerProvider())
 auto_configure("production", log_dir="logs", console_output=False, json_output=True)
-logging.getLogger().addHandler(LoggingHandler(logger_provider=provider))
+otel_handler = LoggingHandler(logger_provider=provider)
+logging.getLogger().addHandler(otel_handler)
 with trace.get_tracer("t").start_as_current_span("checkout") as span:
     get_logger("shop").warning("paid %s", "o-9")
     trace_id = format(span.get_span_context().trace_id, "032x")
+logging.getLogger().removeHandler(otel_handler)  # its flush at exit would start a thread
 provider.shutdown()
 exported = exporter.get_finished_logs()
 print(len(exported), format(exported[0].log_record.trace_id, "032x") == trace_id, trace_id)
