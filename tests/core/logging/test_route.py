@@ -182,7 +182,10 @@ logging.getLogger().addHandler(otel_handler)
 with trace.get_tracer("t").start_as_current_span("checkout") as span:
     get_logger("shop").warning("paid %s", "o-9")
     trace_id = format(span.get_span_context().trace_id, "032x")
-logging.getLogger().removeHandler(otel_handler)  # its flush at exit would start a thread
+# logging.shutdown flushes every live handler at exit, and this one's flush starts a thread
+# (opentelemetry-sdk's, with or without alonechat): let it go first
+logging.getLogger().removeHandler(otel_handler)
+del otel_handler
 provider.shutdown()
 exported = exporter.get_finished_logs()
 print(len(exported), format(exported[0].log_record.trace_id, "032x") == trace_id, trace_id)
