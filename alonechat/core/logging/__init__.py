@@ -23,10 +23,12 @@ from ._config import (
     create_testing_config,
 )
 from ._context import log_context
+from ._frameworks import gunicorn_log_config, uvicorn_log_config
 from ._intercept import InterceptHandler
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._manager import (
+    ConfiguredHandler,
     LoggingManager,
     auto_configure,
     configure_logging,
@@ -36,7 +38,6 @@ from ._manager import (
 )
 from ._repeats import RepeatFilter
 from ._templates import DETAILED_FORMAT, SIMPLE_FORMAT
-from ._uvicorn import uvicorn_log_config
 
 #: stdlib spelling, for code migrating from ``logging.getLogger``.
 getLogger = get_logger  # noqa: N816
@@ -50,6 +51,7 @@ __all__ = [
     "QUIET_LIBRARIES",
     "SIMPLE_FORMAT",
     "WARNING",
+    "ConfiguredHandler",
     "InterceptHandler",
     "LogConfig",
     "Logger",
@@ -63,6 +65,7 @@ __all__ = [
     "create_testing_config",
     "getLogger",
     "get_logger",
+    "gunicorn_log_config",
     "log_context",
     "reset_logging",
     "stats",

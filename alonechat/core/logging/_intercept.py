@@ -26,7 +26,7 @@ from ._deferred import Deferred, snapshot
 from ._engine import LOGURU
 from ._levels import loguru_level
 from ._redact import safe_path
-from ._text import render_message
+from ._text import render_message, strip_ansi
 
 if TYPE_CHECKING:
     from loguru import Message, Record
@@ -198,11 +198,12 @@ def _content(
     name: str, msg: object, args: Any, fields: dict[str, object] | None
 ) -> tuple[str, dict[str, object] | None]:
     """The message of a record of logger ``name`` and its fields (uvicorn's access args
-    become fields too, and its request paths lose their query strings)."""
+    become fields too, and its request paths lose their query strings). Terminal escape
+    sequences a library styled it with are dropped: colors are the console layout's."""
     if name.startswith("uvicorn"):
         fields = fields or {}
         args = _structured(name, args, fields)
-    return render_message(msg, args), fields
+    return strip_ansi(render_message(msg, args)), fields
 
 
 def _fields(attributes: Mapping[Any, object]) -> dict[str, object]:
@@ -277,75 +278,3 @@ class LoguruBridge:
 
 
 BRIDGE = LoguruBridge()
-
-
-class StdlibRouting:
-    """Puts one InterceptHandler on the root logger and sets stdlib logger levels, undoably.
-
-    The console and file handlers that ``logging.basicConfig`` puts on the root logger
-    (exactly ``StreamHandler`` and ``FileHandler``, found there when alonechat's handler is
-    put on) are taken off while the system is configured, so that records are not printed
-    twice; other handlers stay, and so does any handler added after alonechat's.
-
-    Levels: the root logger gets ``level``, each named logger its component level, each
-    time ``install`` runs (the last call wins, as with ``dictConfig``). A logger named by an
-    earlier call but not by this one gets its level from before back, unless something else
-    (``setLevel``, ``dictConfig``) changed it since. ``uninstall`` restores them all.
-    """
-
-    def __init__(self) -> None:
-        #: The handler ``install`` puts on the root logger.
-        self.handler = InterceptHandler()
-        self._root_level: int | None = None
-        self._taken: list[logging.Handler] = []
-        # logger name -> (its level before alonechat set one, the level alonechat set)
-        self._levels: dict[str, tuple[int, int]] = {}
-
-    def install(
-        self, level: int, components: Mapping[str, int], deferred: Deferred | None = None
-    ) -> None:
-        """Route the root logger into loguru at ``level``; set the component loggers' levels.
-
-        ``level`` and the values of ``components`` (logger name -> level) are stdlib level
-        numbers. With ``deferred``, records are written from its thread.
-        """
-        InterceptHandler.deferred = deferred
-        root = logging.getLogger()
-        if self._root_level is None:
-            self._root_level = root.level
-        if not any(isinstance(h, InterceptHandler) for h in root.handlers):
-            for handler in root.handlers[:]:  # basicConfig's, from before alonechat's handler
-                if type(handler) in (logging.StreamHandler, logging.FileHandler):
-                    root.removeHandler(handler)
-                    self._taken.append(handler)
-            root.addHandler(self.handler)
-        root.setLevel(level)
-        self._restore_levels(keep=components)
-        for name, component_level in components.items():
-            stdlib_logger = logging.getLogger(name)
-            before = self._levels.get(name, (stdlib_logger.level, 0))[0]
-            stdlib_logger.setLevel(component_level)
-            self._levels[name] = (before, component_level)
-
-    def uninstall(self) -> None:
-        """Remove every InterceptHandler from the root logger and restore the levels."""
-        InterceptHandler.deferred = None
-        root = logging.getLogger()
-        for intercept in [h for h in root.handlers if isinstance(h, InterceptHandler)]:
-            root.removeHandler(intercept)
-        # what a dictConfig set on it (level, filters, name) goes with it
-        self.handler = InterceptHandler()
-        if self._root_level is not None:
-            root.setLevel(self._root_level)
-            self._root_level = None
-        for handler in self._taken:
-            root.addHandler(handler)
-        self._taken = []
-        self._restore_levels(keep={})
-
-    def _restore_levels(self, keep: Mapping[str, int]) -> None:
-        for name in [name for name in self._levels if name not in keep]:
-            before, ours = self._levels.pop(name)
-            stdlib_logger = logging.getLogger(name)
-            if stdlib_logger.level == ours:
-                stdlib_logger.setLevel(before)

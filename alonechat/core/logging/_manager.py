@@ -19,11 +19,12 @@ from loguru import logger as _global_loguru
 from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, parse_address, resolve_environment
 from ._deferred import Deferred
 from ._engine import LOGURU
-from ._intercept import BRIDGE, FROM_STDLIB, InterceptHandler, StdlibRouting
+from ._intercept import BRIDGE, FROM_STDLIB, InterceptHandler
 from ._json import json_layout
 from ._levels import ERROR, level_no
 from ._redact import Redactor
 from ._report import warn
+from ._routing import StdlibRouting
 from ._sinks import (
     ERROR_LOG,
     MAIN_LOG,
@@ -127,6 +128,9 @@ class LoggingManager:
         self._stdlib = StdlibRouting()
         self._removed_default = False
         self._bridged = False
+        #: Whether the active configuration came from the process's logging config
+        #: (``configured_handler``); :func:`auto_configure` with no argument keeps it.
+        self.from_logging_config = False
         self._writer = Deferred()
         # Registered at import, this runs after the application's exit functions (and after
         # the writer's own, which it registers when it starts): every record is in by then.
@@ -162,6 +166,7 @@ class LoggingManager:
         """
         config = dataclasses.replace(config)  # re-validates, and later edits do not leak in
         with self.lock:
+            self.from_logging_config = False
             self._writer.flush()  # records queued so far are written as configured then
             self._writer.size, self._writer.full = config.queue_size, config.queue_full
             directory, wanted = self._destinations(config)
@@ -214,6 +219,7 @@ class LoggingManager:
         loguru's default stderr sink, removed by the first ``configure``, is not re-added.
         """
         with self.lock:
+            self.from_logging_config = False
             self._writer.flush()
             self._state = _UNCONFIGURED
             self._drop(set(self._handlers))
@@ -511,11 +517,27 @@ def auto_configure(env: str | None = None, **overrides: Any) -> LogConfig:
     stdout and nothing else; ``$ALONECHAT_SYSLOG=udp://host:514`` also sends every record
     to that syslog server. Keyword ``overrides`` win over both.
 
+    Called with no argument at all while the process's logging config (a ``dictConfig`` or
+    ``fileConfig`` naming :func:`configured_handler`: gunicorn's ``logconfig_dict``, Django's
+    ``LOGGING``) configured the system, it keeps that configuration and returns it: the
+    deployment's config is the more specific one (an app module that calls
+    ``auto_configure()`` for plain ``uvicorn`` runs unchanged under gunicorn).
+
     Raises:
         ValueError: for an unknown environment name or variable value, or an invalid
             override (the message names it and lists the allowed values).
         TypeError: for an override that is not a :class:`LogConfig` field.
     """
+    manager = LoggingManager()
+    if env is None and not overrides and manager.from_logging_config:
+        config = manager.config
+        assert config is not None  # set together with it
+        return config
+    return _configure_from_environment(env, overrides)
+
+
+def _configure_from_environment(env: str | None, overrides: dict[str, Any]) -> LogConfig:
+    """What :func:`auto_configure` does (whatever configured the system before)."""
     log_format = os.environ.get(FORMAT_VAR, "").strip().lower()
     if log_format not in ("", "text", "json", "ecs"):
         raise ValueError(
@@ -557,8 +579,30 @@ def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHan
         ValueError, TypeError: as :func:`auto_configure` (``dictConfig`` re-raises them as
             a ``ValueError`` naming the handler).
     """
-    auto_configure(env, **overrides)
-    return LoggingManager().handler
+    manager = LoggingManager()
+    _configure_from_environment(env, overrides)
+    manager.from_logging_config = True
+    return manager.handler
+
+
+class ConfiguredHandler(InterceptHandler):
+    """:func:`configured_handler` as a class, for ``logging.config.fileConfig`` (an ``.ini``
+    file: ``gunicorn --log-config``, ``uvicorn --log-config x.ini``), which wants a class::
+
+        [handler_alonechat]
+        class=alonechat.core.logging.ConfiguredHandler
+        args=("production",)
+        kwargs={"log_dir": "/var/log/app"}
+
+    Making one configures the system and returns the handler ``configure_logging`` put on
+    the root logger (an :class:`InterceptHandler`), as :func:`configured_handler` does.
+
+    Raises:
+        ValueError, TypeError: as :func:`auto_configure`.
+    """
+
+    def __new__(cls, env: str | None = None, **overrides: Any) -> InterceptHandler:  # type: ignore[misc]
+        return configured_handler(env, **overrides)
 
 
 def reset_logging() -> None:

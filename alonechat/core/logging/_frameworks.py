@@ -1,0 +1,62 @@
+"""Log configs for the servers people run apps with: uvicorn's ``log_config``, gunicorn's
+``logconfig_dict``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn ``log_config`` (a ``logging.config.dictConfig`` dict) that routes its loggers
+    into the unified system, each line once.
+
+    ``uvicorn.run(app, log_config=uvicorn_log_config())`` (or ``uvicorn.Config``): uvicorn
+    applies it with ``dictConfig`` in every worker it starts, so its ``uvicorn``,
+    ``uvicorn.error`` and ``uvicorn.access`` loggers lose their own handlers and propagate
+    to the root logger, where ``configure_logging`` put the InterceptHandler (with
+    ``--workers``, configure logging in the app module so that each worker does). The root
+    logger's other handlers are left alone. Levels are left to uvicorn's ``log_level`` and
+    alonechat's ``component_levels``. A fresh dict each call: uvicorn edits it.
+    """
+    uvicorn_formatter = {"()": "uvicorn.logging.DefaultFormatter"}  # for uvicorn's use_colors
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": dict(uvicorn_formatter), "access": dict(uvicorn_formatter)},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+        },
+    }
+
+
+def gunicorn_log_config(env: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """gunicorn ``logconfig_dict`` (a ``logging.config.dictConfig`` dict) that configures
+    alonechat as :func:`configured_handler` does (``env`` and ``overrides`` as for
+    ``auto_configure``) and sends gunicorn's error and access logs into it.
+
+    In a gunicorn config file (``gunicorn -c gunicorn.conf.py app:app``)::
+
+        from alonechat.core.logging import gunicorn_log_config
+        logconfig_dict = gunicorn_log_config("production", log_dir="/var/log/app")
+
+    gunicorn applies it in the master, whose lines ("Booting worker", "Worker exiting")
+    then reach the files too, and every worker inherits it; ``UvicornWorker`` copies the
+    error and access logs' handler (alonechat's) onto ``uvicorn.error`` and
+    ``uvicorn.access``, so uvicorn's lines and tracebacks arrive once as well. gunicorn's
+    ``--log-level`` stays the error log's level. An app module that calls
+    ``auto_configure()`` with no argument keeps this configuration. A fresh dict each call.
+    """
+    handler: dict[str, Any] = {"()": "alonechat.core.logging.configured_handler", **overrides}
+    if env is not None:
+        handler["env"] = env
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"alonechat": handler},
+        "root": {"handlers": ["alonechat"]},
+        "loggers": {
+            name: {"handlers": ["alonechat"], "propagate": False}
+            for name in ("gunicorn.error", "gunicorn.access")
+        },
+    }
