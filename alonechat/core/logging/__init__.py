@@ -23,7 +23,7 @@ from ._config import (
     create_testing_config,
 )
 from ._context import log_context
-from ._frameworks import gunicorn_log_config, uvicorn_log_config
+from ._frameworks import configure_celery_logging, gunicorn_log_config, uvicorn_log_config
 from ._intercept import InterceptHandler
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
@@ -58,6 +58,7 @@ __all__ = [
     "LoggingManager",
     "RepeatFilter",
     "auto_configure",
+    "configure_celery_logging",
     "configure_logging",
     "configured_handler",
     "create_development_config",

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from ._manager import auto_configure
 
 
 def uvicorn_log_config() -> dict[str, Any]:
@@ -60,3 +63,32 @@ def gunicorn_log_config(env: str | None = None, **overrides: Any) -> dict[str, A
             for name in ("gunicorn.error", "gunicorn.access")
         },
     }
+
+
+def configure_celery_logging(env: str | None = None, **overrides: Any) -> None:
+    """Let Celery's worker and beat configure alonechat, with their ``-l/--loglevel``.
+
+    Call it in the module that makes your Celery app. It connects a receiver to Celery's
+    ``setup_logging`` signal, so the worker and beat (and each prefork child) configure
+    alonechat as :func:`auto_configure` does (``env`` and ``overrides`` as there, with
+    ``-l`` as ``LogConfig.level``) instead of taking the root logger over
+    (``worker_hijack_root_logger``) and redirecting stdout and stderr into it. Task
+    loggers (``get_task_logger``, ``get_logger(__name__)``) and Celery's own
+    (``celery.app.trace``: "Task ... succeeded", "raised unexpected" with its traceback)
+    then propagate to alonechat's handler. ``-f/--logfile`` is not used: alonechat writes
+    its own files.
+
+    Raises:
+        ValueError, TypeError: as :func:`auto_configure`, when the worker starts.
+    """
+    from celery import signals  # only for the apps that use Celery
+
+    def setup_logging(loglevel: int | str | None = None, **_: Any) -> None:
+        fields = dict(overrides)
+        if isinstance(loglevel, int):  # Celery's default is WARNING, as without alonechat
+            fields["level"] = logging.getLevelName(loglevel)
+        elif loglevel is not None:
+            fields["level"] = loglevel
+        auto_configure(env, **fields)
+
+    signals.setup_logging.connect(setup_logging, weak=False)

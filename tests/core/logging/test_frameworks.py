@@ -383,3 +383,94 @@ def test_werkzeug_styles_never_reach_the_files(tmp_path: Path) -> None:
     (record,) = read_json(tmp_path / "logs" / "alonechat.log")
     assert record["message"] == '"GET /boom HTTP/1.1" 500 -'
     assert json.dumps(record).count("\\u001b") == 0
+
+
+_CELERY_TASKS = """
+app.conf.broker_transport_options = {
+    "data_folder_in": "broker", "data_folder_out": "broker", "processed_folder": "broker"
+}
+app.conf.beat_schedule = {"tick": {"task": "tasks.tick", "schedule": 0.5}}
+log = get_logger(__name__)
+
+
+@app.task
+def add(x, y):
+    log.info("adding %s and %s", x, y)
+    return x + y
+
+
+@app.task
+def boom():
+    raise RuntimeError("boom in a task")
+
+
+@app.task
+def tick():
+    pass
+"""
+
+
+def _celery_app() -> str:
+    """README's Celery recipe with a broker on the file system and JSON files here, and
+    three tasks."""
+    (recipe,) = readme_blocks("Celery worker and beat", "python")
+    app = recipe.replace('"redis://localhost:6379/0"', '"filesystem://"').replace(
+        '"/var/log/app")', '"logs", json_output=True)'
+    )
+    assert app.count("filesystem://") == 1
+    assert "json_output" in app
+    return app + "from AloneChat.core.logging import get_logger\n" + _CELERY_TASKS
+
+
+def _wait_for_records(path: Path, texts: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and all(text in path.read_text() for text in texts):
+            return
+        time.sleep(0.1)
+
+
+@contextmanager
+def _running(cwd: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """``python *args`` until the block ends (SIGTERM, then SIGKILL after 20 s)."""
+    with (cwd / f"{args[2]}.out").open("w") as output:
+        process = start_python(*args, cwd=cwd, path=[cwd], stdout=output, stderr=output)
+        try:
+            yield process
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def test_celery_worker_prefork_and_beat(tmp_path: Path) -> None:
+    """A real Celery worker (prefork, 2 children, ``-l info``, a broker on the file system)
+    and beat, with README's ``configure_celery_logging`` recipe: the worker's start-up, the
+    task's own record, "succeeded" and the failing task's traceback land in the files once;
+    DEBUG stays out (``-l info``); beat's "Sending due task" lines arrive too."""
+    (tmp_path / "tasks.py").write_text(_celery_app())
+    (tmp_path / "broker").mkdir()
+    log = tmp_path / "logs" / "alonechat.log"
+    worker = ("-m", "celery", "-A", "tasks", "worker", "-l", "info", "-c", "2", "-P", "prefork")
+    with _running(tmp_path, *worker):
+        _wait_for_records(log, ["ready."])
+        send = "from tasks import add, boom\nadd.delay(1, 2)\nboom.delay()\n"
+        sent = run_python(send, tmp_path)
+        assert sent.returncode == 0, sent.stderr
+        _wait_for_records(log, ["succeeded", "raised unexpected"])
+    with _running(tmp_path, "-m", "celery", "-A", "tasks", "beat", "-l", "info"):
+        _wait_for_records(log, ["Sending due task tick"])
+    records = read_json(log)
+    assert len(_messages(records, "adding 1 and 2")) == 1
+    (adding,) = _messages(records, "adding 1 and 2")
+    assert (adding["logger"], adding["function"]) == ("tasks", "add")
+    assert len(_messages(records, "succeeded in")) == 1
+    assert len(_messages(records, "raised unexpected")) == 1
+    assert _messages(records, "Sending due task tick")
+    assert not [r for r in records if r["level"] == "DEBUG"]
+    errors = read_json(tmp_path / "logs" / "alonechat_errors.log")
+    (failure,) = _messages(errors, "raised unexpected")
+    assert "RuntimeError: boom in a task" in failure["exc_traceback"]
