@@ -89,11 +89,13 @@ def _serving(cwd: Path, port: int, *args: str) -> Iterator[tuple[Path, Path]]:
                 process.wait(5)
 
 
-def _wait_for(path: Path, text: str, timeout: float = 10) -> None:
-    """Wait until ``text`` is in the file (a server logs a request after answering it)."""
+def _wait_for(path: Path, *texts: str, count: int = 1, timeout: float = 30) -> None:
+    """Wait until each of ``texts`` is in the file ``count`` times (a server logs a request
+    after answering it; workers start one after the other)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text():
+        content = path.read_text() if path.exists() else ""
+        if all(content.count(text) >= count for text in texts):
             return
         time.sleep(0.05)
 
@@ -102,23 +104,31 @@ def _messages(records: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     return [r for r in records if text in r["message"]]
 
 
-def test_plain_uvicorn_with_an_app_that_configures_itself(tmp_path: Path) -> None:
-    """``uvicorn app:app`` with no --log-config: uvicorn's start-up, access and error lines
-    (its console handlers taken over) reach the files, each once, and not its console."""
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one", "workers"])
+def test_plain_uvicorn_with_an_app_that_configures_itself(
+    tmp_path: Path, workers: list[str]
+) -> None:
+    """``uvicorn app:app`` with no --log-config (one process, or ``--workers 2``): uvicorn's
+    start-up, access and error lines (its console handlers taken over) reach the files,
+    each once, and not its console."""
     (tmp_path / "app.py").write_text(_STARLETTE_APP)
     port = free_port()
-    args = ("-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port))
+    args = ("-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port), *workers)
     with _serving(tmp_path, port, *args) as (out, err):
+        if workers:
+            _wait_for(tmp_path / "logs" / "alonechat.log", "startup complete", count=2)
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
+        _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
         _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
     records = read_json(tmp_path / "logs" / "alonechat.log")
     errors = read_json(tmp_path / "logs" / "alonechat_errors.log")
     assert len(_messages(records, "hello handled")) == 1
     (hello,) = _messages(records, "hello handled")
     assert (hello["logger"], hello["function"]) == ("shop", "hello")
-    assert len(_messages(records, "Application startup complete")) == 1
-    assert len(_messages(records, "Started server process")) == 1
+    processes = 2 if workers else 1
+    assert len(_messages(records, "Application startup complete")) == processes
+    assert len(_messages(records, "Started server process")) == processes
     assert len(_messages(records, '"GET / HTTP/1.1" 200')) == 1
     assert len(_messages(records, '"GET /boom HTTP/1.1" 500')) == 1
     (failure,) = _messages(errors, "Exception in ASGI application")
@@ -422,14 +432,6 @@ def _celery_app() -> str:
     return app + "from AloneChat.core.logging import get_logger\n" + _CELERY_TASKS
 
 
-def _wait_for_records(path: Path, texts: list[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and all(text in path.read_text() for text in texts):
-            return
-        time.sleep(0.1)
-
-
 @contextmanager
 def _running(cwd: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
     """``python *args`` until the block ends (SIGTERM, then SIGKILL after 20 s)."""
@@ -456,13 +458,13 @@ def test_celery_worker_prefork_and_beat(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "alonechat.log"
     worker = ("-m", "celery", "-A", "tasks", "worker", "-l", "info", "-c", "2", "-P", "prefork")
     with _running(tmp_path, *worker):
-        _wait_for_records(log, ["ready."])
+        _wait_for(log, "ready.", timeout=60)
         send = "from tasks import add, boom\nadd.delay(1, 2)\nboom.delay()\n"
         sent = run_python(send, tmp_path)
         assert sent.returncode == 0, sent.stderr
-        _wait_for_records(log, ["succeeded", "raised unexpected"])
+        _wait_for(log, "succeeded", "raised unexpected", timeout=60)
     with _running(tmp_path, "-m", "celery", "-A", "tasks", "beat", "-l", "info"):
-        _wait_for_records(log, ["Sending due task tick"])
+        _wait_for(log, "Sending due task tick", timeout=60)
     records = read_json(log)
     assert len(_messages(records, "adding 1 and 2")) == 1
     (adding,) = _messages(records, "adding 1 and 2")
