@@ -71,14 +71,17 @@ def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 3
 
 
 @contextmanager
-def _serving(cwd: Path, port: int, *args: str) -> Iterator[tuple[Path, Path]]:
-    """``python *args`` serving on ``port``; yields the files of its stdout and stderr,
-    complete once the block ends (SIGTERM, then SIGKILL after 20 s)."""
-    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+def _running(cwd: Path, *args: str, port: int | None = None) -> Iterator[tuple[Path, Path]]:
+    """``python *args`` until the block ends (SIGTERM, then SIGKILL after 20 s), listening
+    on ``port`` first when one is given; yields the files of its stdout and stderr
+    (complete once the block ends)."""
+    run = len(list(cwd.glob("stdout-*.txt")))
+    out, err = cwd / f"stdout-{run}.txt", cwd / f"stderr-{run}.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = start_python(*args, cwd=cwd, path=[cwd], stdout=stdout, stderr=stderr)
         try:
-            _wait_for_port(port, process)
+            if port is not None:
+                _wait_for_port(port, process)
             yield out, err
         finally:
             process.send_signal(signal.SIGTERM)
@@ -114,7 +117,7 @@ def test_plain_uvicorn_with_an_app_that_configures_itself(
     (tmp_path / "app.py").write_text(_STARLETTE_APP)
     port = free_port()
     args = ("-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port), *workers)
-    with _serving(tmp_path, port, *args) as (out, err):
+    with _running(tmp_path, *args, port=port) as (out, err):
         if workers:
             _wait_for(tmp_path / "logs" / "alonechat.log", "startup complete", count=2)
         assert _get(f"http://127.0.0.1:{port}/") == 200
@@ -167,7 +170,7 @@ def test_gunicorn_with_two_uvicorn_workers(tmp_path: Path) -> None:
         f"127.0.0.1:{port}",
         "app:app",
     )
-    with _serving(tmp_path, port, *args):
+    with _running(tmp_path, *args, port=port):
         time.sleep(1)  # both workers up
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
@@ -217,7 +220,7 @@ def test_flask_development_server_lines_carry_no_terminal_styles(tmp_path: Path)
     the files hold the plain text, the request and the traceback once each."""
     (tmp_path / "flask_app.py").write_text(_FLASK_APP)
     port = free_port()
-    with _serving(tmp_path, port, "flask_app.py", str(port)):
+    with _running(tmp_path, "flask_app.py", str(port), port=port):
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
         _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
@@ -282,7 +285,7 @@ def test_django_runserver_request_lines_and_errors_once(tmp_path: Path) -> None:
         f"execute_from_command_line(['manage.py', 'runserver', '127.0.0.1:{port}', "
         "'--noreload', '--skip-checks'])\n"
     )
-    with _serving(tmp_path, port, "-c", code) as (_, err):
+    with _running(tmp_path, "-c", code, port=port) as (_, err):
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
         _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
@@ -430,22 +433,6 @@ def _celery_app() -> str:
     assert app.count("filesystem://") == 1
     assert "json_output" in app
     return app + "from AloneChat.core.logging import get_logger\n" + _CELERY_TASKS
-
-
-@contextmanager
-def _running(cwd: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
-    """``python *args`` until the block ends (SIGTERM, then SIGKILL after 20 s)."""
-    with (cwd / f"{args[2]}.out").open("w") as output:
-        process = start_python(*args, cwd=cwd, path=[cwd], stdout=output, stderr=output)
-        try:
-            yield process
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
 
 
 def test_celery_worker_prefork_and_beat(tmp_path: Path) -> None:
