@@ -52,8 +52,9 @@ class Deferred:
         self.size, self.full, self.timeout = size, full, timeout
         #: Calls dropped because the queue was full, since this writer was made.
         self.losses = Losses()
-        self._start_lock = threading.Lock()
-        self._drop_lock = threading.Lock()
+        # re-entrant: a signal handler that logs may run while this thread holds one
+        self._start_lock = threading.RLock()
+        self._drop_lock = threading.RLock()
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ident: int | None = None  # the writer thread's
@@ -63,7 +64,7 @@ class Deferred:
         # the calls waiting, whether in the queue or in the writer's batch (CPython 3.13's
         # SimpleQueue hands an item straight to a waiting thread, where qsize() no longer
         # counts it).
-        self._put_lock = threading.Lock()
+        self._put_lock = threading.RLock()  # a signal handler may log inside
         self._accepted = 0
         self._started = 0
         self._closed = False
@@ -180,8 +181,8 @@ class Deferred:
         with self._start_lock:
             if self._thread is None:
                 thread = threading.Thread(target=self._run, name="alonechat-writer", daemon=True)
+                self._thread = thread  # first: a call logged meanwhile starts no second one
                 thread.start()
-                self._thread = thread
                 atexit.register(self.close)
                 # a multiprocessing child ends with os._exit: its finalizers still run
                 multiprocessing.util.Finalize(self, self.close, exitpriority=10)
@@ -232,9 +233,9 @@ class Deferred:
 
     def _after_fork_in_child(self) -> None:
         self._closed = self._stalled = False
-        self._start_lock, self._drop_lock = threading.Lock(), threading.Lock()
+        self._start_lock, self._drop_lock = threading.RLock(), threading.RLock()
         self._queue = queue.SimpleQueue()
-        self._put_lock = threading.Lock()
+        self._put_lock = threading.RLock()  # a signal handler may log inside
         self._accepted = self._started = 0
         self._thread = self._ident = None
         self.losses.ongoing = False

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ._manager import auto_configure
+from ._intercept import InterceptHandler
+from ._manager import auto_configure, configured_handler
 
 
 def uvicorn_log_config() -> dict[str, Any]:
@@ -50,9 +51,8 @@ def gunicorn_log_config(env: str | None = None, **overrides: Any) -> dict[str, A
     ``--log-level`` stays the error log's level. An app module that calls
     ``auto_configure()`` with no argument keeps this configuration. A fresh dict each call.
     """
-    handler: dict[str, Any] = {"()": "alonechat.core.logging.configured_handler", **overrides}
-    if env is not None:
-        handler["env"] = env
+    # the settings as one value: dictConfig takes a handler entry's "level" for itself
+    handler = {"()": f"{__name__}.{_configured.__name__}", "settings": {"env": env, **overrides}}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -92,3 +92,9 @@ def configure_celery_logging(env: str | None = None, **overrides: Any) -> None:
         auto_configure(env, **fields)
 
     signals.setup_logging.connect(setup_logging, weak=False)
+
+
+def _configured(settings: dict[str, Any]) -> InterceptHandler:
+    """``configured_handler(**settings)``: the handler factory of :func:`gunicorn_log_config`
+    (``settings`` holds ``env`` and the ``auto_configure`` overrides)."""
+    return configured_handler(**dict(settings))

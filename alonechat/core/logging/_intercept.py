@@ -38,7 +38,8 @@ RESERVED = frozenset(_PLAIN_RECORD) | {"message", "asctime"}
 # Attributes that are not user fields. uvicorn's ANSI ``color_message`` duplicates the
 # message with escape codes, so it never reaches a sink.
 _NOT_FIELDS = RESERVED | {"taskName", "color_message"}
-# Key set on loguru records that came through InterceptHandler (see testing.forward_to).
+# Key set on loguru records that came through InterceptHandler: stdlib's levels already let
+# them through (records logged with loguru directly are judged by them in the sinks' filter).
 FROM_STDLIB = "_alonechat_stdlib"
 # Loggers whose %-args are worth keeping as named fields (uvicorn's access line).
 _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
@@ -78,6 +79,29 @@ class _Loggers:
 _LOGGERS = _Loggers()
 
 
+class _NoLock:
+    """The lock of an InterceptHandler: one that never waits, with the methods stdlib's
+    ``Handler`` uses on every version (``acquire``/``release`` to 3.12, ``with`` in 3.13's
+    ``handle``, ``_at_fork_reinit`` after a fork). ``emit`` needs none (loguru locks each
+    sink), and a lock held while a caller waits for room in the enqueue queue would stall
+    the writer thread whenever a sink logs through stdlib."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+    def __enter__(self) -> bool:
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def _at_fork_reinit(self) -> None:
+        pass
+
+
 class InterceptHandler(logging.Handler):
     """A stdlib handler that hands every record to alonechat's loguru sinks.
 
@@ -93,6 +117,10 @@ class InterceptHandler(logging.Handler):
 
     #: Set by the manager when ``LogConfig.enqueue`` is on: records are written from there.
     deferred: Deferred | None = None
+
+    def createLock(self) -> None:
+        """A lock that never waits (see ``_NoLock``)."""
+        self.lock = _NoLock()  # type: ignore[assignment]  # typeshed: RLock | None
 
     def emit(self, record: logging.LogRecord) -> None:
         """Hand ``record`` to loguru (stdlib's ``Handler.emit``, called by ``handle``).
@@ -235,6 +263,7 @@ def _keep(original: Record, record: Record) -> None:
     """loguru patcher: ``record`` as ``original`` was logged (caller, thread, time, fields)."""
     for key in _KEPT:
         record[key] = original[key]  # type: ignore[literal-required]
+    record["extra"] = dict(original["extra"])  # alonechat's fields stay on its own record
 
 
 def _forward(message: Message) -> None:

@@ -214,7 +214,8 @@ class LoggingManager:
     def reset(self) -> None:
         """Undo ``configure``: write what is queued, remove alonechat's sinks (files are
         closed) and the stdlib routing (the root and component loggers get their levels
-        from before back, and the root logger the ``basicConfig`` handlers taken off it).
+        from before back, the root logger the console handler taken off it, the frameworks'
+        loggers their console handlers and ``propagate``).
 
         loguru's default stderr sink, removed by the first ``configure``, is not re-added.
         """
@@ -608,7 +609,7 @@ class ConfiguredHandler(InterceptHandler):
 def reset_logging() -> None:
     """Remove alonechat's sinks and stdlib routing (tests use it between cases).
 
-    Queued records are written first; stdlib loggers get the levels (and the root logger
-    the ``basicConfig`` handlers) they had before :func:`configure_logging`.
+    Queued records are written first; stdlib loggers get back the levels, console handlers
+    and ``propagate`` they had before :func:`configure_logging`.
     """
     LoggingManager().reset()

@@ -50,10 +50,10 @@ class StdlibRouting:
     getting records), and so does any handler added after alonechat's.
 
     The frameworks' loggers (:data:`FRAMEWORK_LOGGERS`) lose their console handlers each time
-    ``install`` runs, and one that lost its console handler, or has no handler at all,
-    propagates to the root logger: uvicorn's, gunicorn's and Django's lines reach
-    alonechat's sinks once. Other handlers on them (a gunicorn ``--error-logfile``,
-    Django's ``mail_admins``, alonechat's own named in a dict config) stay.
+    ``install`` runs, and those that had one propagate to the root logger: uvicorn's,
+    gunicorn's and Django's lines reach alonechat's sinks once. Other handlers on them (a
+    gunicorn ``--error-logfile``, Django's ``mail_admins``, alonechat's own named in a dict
+    config) stay, and so does a logger silenced on purpose (no handler, no propagation).
 
     Levels: the root logger gets ``level``, each named logger its component level, each
     time ``install`` runs (the last call wins, as with ``dictConfig``). A logger named by an
@@ -113,10 +113,12 @@ class StdlibRouting:
             root.setLevel(self._root_level)
             self._root_level = None
         for logger, handler in self._taken:
-            logger.addHandler(handler)
+            if handler not in logger.handlers:  # once, where two loggers share one list
+                logger.addHandler(handler)
         self._taken = []
         for logger, propagate in self._propagate.items():
-            logger.propagate = propagate
+            if logger.propagate:  # unless something changed it since
+                logger.propagate = propagate
         self._propagate = {}
         self._restore_levels(keep={})
 
@@ -129,14 +131,21 @@ class StdlibRouting:
         return taken
 
     def _take_frameworks(self) -> None:
-        """Take the frameworks' console handlers over (see the class docstring)."""
+        """Take the frameworks' console handlers over (see the class docstring). Each
+        logger that has one propagates from now on; the handlers are looked up before any
+        is taken, since a framework may give two loggers one list (gunicorn's
+        ``UvicornWorker`` hands ``gunicorn.error``'s to ``uvicorn.error``). A logger a
+        framework silenced on purpose (no handler, ``propagate=False``: ``uvicorn
+        --no-access-log``) stays silent."""
         manager = logging.Logger.manager
-        for name in FRAMEWORK_LOGGERS:
-            logger = manager.loggerDict.get(name)
-            if not isinstance(logger, logging.Logger):
-                continue  # that framework has not configured logging (yet)
-            taken = self._take(logger)
-            if not logger.propagate and (taken or not logger.handlers):
+        found = [
+            logger
+            for logger in map(manager.loggerDict.get, FRAMEWORK_LOGGERS)
+            if isinstance(logger, logging.Logger) and any(map(_is_console, logger.handlers))
+        ]
+        for logger in found:
+            self._take(logger)
+            if not logger.propagate:
                 self._propagate.setdefault(logger, logger.propagate)
                 logger.propagate = True
 

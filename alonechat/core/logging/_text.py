@@ -19,12 +19,13 @@ _NAMED = {"\n": "\\n", "\r": "\\r"}
 # Terminal escape sequences (ECMA-48) a library styles its messages with (werkzeug colors
 # its request lines): CSI (colors, cursor moves), OSC (titles, links), and the two- and
 # three-byte ones (ESC c resets the terminal). They belong to a terminal, not to a record.
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])")
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)|[ -/]*[0-~])")
 
 
 def strip_ansi(text: str) -> str:
-    """``text`` without terminal escape sequences (``\x1b[35m``...); other control
-    characters stay, for :func:`safe_text` to escape."""
+    """``text`` without complete terminal escape sequences (``\x1b[35m``...); other control
+    characters, an unterminated sequence's included, stay for :func:`safe_text` to escape
+    (so a stray ``ESC ]`` cannot hide the rest of a line)."""
     return _ANSI.sub("", text) if "\x1b" in text else text
 
 

@@ -25,18 +25,14 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger as _loguru
 
 from ._engine import LOGURU
-from ._intercept import BRIDGE, FROM_STDLIB
+from ._intercept import BRIDGE
 from ._json import json_line
 from ._levels import level_no, parse_level
 
 if TYPE_CHECKING:
-    from loguru import Message, Record
+    from loguru import Message
 
 __all__ = ["capture_logs", "forward_to"]
-
-
-def _not_from_stdlib(record: Record) -> bool:
-    return not record.get(FROM_STDLIB)
 
 
 @contextmanager
@@ -44,8 +40,9 @@ def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[loggi
     """Hand every record logged with loguru directly, at ``level`` (a name or an int) or
     above, to a stdlib ``handler`` inside the block; yields ``handler``.
 
-    Records of stdlib loggers (``get_logger``'s included) are skipped: the handler, when it
-    sits on the root logger as ``caplog.handler`` does, sees those already. The handler gets
+    Records of stdlib loggers (``get_logger``'s included) never reach ``loguru.logger``:
+    the handler, when it sits on the root logger as ``caplog.handler`` does, sees those
+    already. The handler gets
     the ``logging.LogRecord`` that loguru makes for a stdlib handler sink (the message
     already formatted, loguru's ``extra`` as the record's ``extra`` attribute); when the
     block ends, loguru removes that sink and so calls ``handler.close()``.
@@ -57,7 +54,6 @@ def forward_to(handler: logging.Handler, level: str | int = 0) -> Iterator[loggi
         handler,
         level=level_no(parse_level(level, "forward_to level")),
         format="{message}",
-        filter=_not_from_stdlib,
     )
     try:
         yield handler

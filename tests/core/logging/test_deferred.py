@@ -305,16 +305,19 @@ def test_a_producer_faster_than_the_writer_keeps_memory_flat_and_sigterm_ends_it
         assert len(numbers) > 1000
 
 
-def test_records_from_a_signal_handler_are_all_written(tmp_path: Path) -> None:
-    """A timer signal logs while the main thread is inside its own logging calls: every
-    record of both is written, and nothing goes to stderr."""
+@pytest.mark.parametrize("enqueue", [False, True])
+def test_records_from_a_signal_handler_are_all_written(tmp_path: Path, enqueue: bool) -> None:
+    """A timer signal logs while the main thread is inside its own logging calls (with
+    enqueue: inside the queue's own lock): every record of both is written, nothing goes to
+    stderr, and nothing hangs."""
     result = run_python(
         textwrap.dedent(
-            """
+            f"""
             import signal, time
             from alonechat.core.logging import LogConfig, configure_logging, get_logger
             configure_logging(LogConfig(log_dir='logs', console_output=False,
-                                        format_string='%(message)s', max_bytes=10**9))
+                                        format_string='%(message)s', max_bytes=10**9,
+                                        enqueue={enqueue}))
             log = get_logger('app')
             fired = 0
             def handler(signum, frame):
@@ -332,6 +335,7 @@ def test_records_from_a_signal_handler_are_all_written(tmp_path: Path) -> None:
             """
         ),
         cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -371,3 +375,40 @@ def test_records_logged_while_the_interpreter_exits_are_written(
     expected = ["main", "registered last", "registered first"]
     assert read_lines(tmp_path / "logs" / "alonechat.log") == expected
     assert result.stderr.splitlines() == expected
+
+
+def test_a_sink_that_logs_never_stalls_a_full_queue(configure: Configure, log_dir: Path) -> None:
+    """With a small queue and callers waiting for room, a sink that logs through stdlib
+    (from the writer thread) is never made to wait for them: nothing is dropped, every
+    record is written once."""
+    configure(enqueue=True, queue_size=10, format_string="%(message)s")
+    seen = 0
+
+    def chatty(message: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % 50 == 0:
+            get_logger("sink").info("sink note %d", seen)
+
+    handler_id = LOGURU.add(chatty)
+    before = stats()["dropped_from_queue"]
+    try:
+        workers = [
+            threading.Thread(
+                target=lambda n=n: [get_logger("load").info("%d-%d", n, i) for i in range(300)]
+            )
+            for n in range(2)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        reset_logging()
+    finally:
+        LOGURU.remove(handler_id)
+    assert stats()["dropped_from_queue"] == before
+    lines = read_lines(log_dir / "alonechat.log")
+    assert sorted(line for line in lines if not line.startswith("sink")) == sorted(
+        f"{n}-{i}" for n in range(2) for i in range(300)
+    )
+    assert len([line for line in lines if line.startswith("sink note")]) == seen // 50

@@ -12,7 +12,7 @@ from loguru import logger as global_loguru
 from alonechat.core.logging import LogConfig, get_logger, reset_logging
 from alonechat.core.logging._engine import LOGURU
 from alonechat.core.logging.testing import capture_logs
-from tests.helpers import read_lines
+from tests.helpers import read_json, read_lines
 
 Configure = Callable[..., LogConfig]
 
@@ -82,3 +82,23 @@ def test_a_custom_loguru_level_crosses_the_bridge(configure: Configure, log_dir:
     global_loguru.log("NOTICE_BRIDGE", "custom")
     assert read_lines(log_dir / "alonechat.log") == ["NOTICE_BRIDGE custom"]
     assert LOGURU.level("NOTICE_BRIDGE").no == 25
+
+
+def test_fields_alonechat_adds_stay_off_loguru_loggers_record(
+    configure: Configure, log_dir: Path
+) -> None:
+    """Trace ids alonechat adds to a raw loguru record (an active span) reach its file, not
+    the record other ``loguru.logger`` handlers see."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    configure(json_output=True)
+    seen: list[dict[str, object]] = []
+    handler_id = global_loguru.add(lambda message: seen.append(dict(message.record["extra"])))
+    try:
+        with TracerProvider().get_tracer("t").start_as_current_span("span"):
+            global_loguru.info("raw in a span")
+    finally:
+        global_loguru.remove(handler_id)
+    assert seen == [{}]
+    (record,) = read_json(log_dir / "alonechat.log")
+    assert len(record["trace_id"]) == 32

@@ -101,6 +101,7 @@ def _wait_for(path: Path, *texts: str, count: int = 1, timeout: float = 30) -> N
         if all(content.count(text) >= count for text in texts):
             return
         time.sleep(0.05)
+    pytest.fail(f"{path} did not get {texts} ({count} each) within {timeout}s")
 
 
 def _messages(records: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
@@ -122,7 +123,6 @@ def test_plain_uvicorn_with_an_app_that_configures_itself(
             _wait_for(tmp_path / "logs" / "alonechat.log", "startup complete", count=2)
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
-        _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
         _wait_for(tmp_path / "logs" / "alonechat.log", "GET /boom HTTP/1.1")
     records = read_json(tmp_path / "logs" / "alonechat.log")
     errors = read_json(tmp_path / "logs" / "alonechat_errors.log")
@@ -171,7 +171,7 @@ def test_gunicorn_with_two_uvicorn_workers(tmp_path: Path) -> None:
         "app:app",
     )
     with _running(tmp_path, *args, port=port):
-        time.sleep(1)  # both workers up
+        _wait_for(tmp_path / "gunicorn-logs" / "alonechat.log", "Booting worker", count=2)
         assert _get(f"http://127.0.0.1:{port}/") == 200
         assert _get(f"http://127.0.0.1:{port}/boom") == 500
         _wait_for(tmp_path / "gunicorn-logs" / "alonechat.log", "GET /boom HTTP/1.1")
@@ -463,3 +463,17 @@ def test_celery_worker_prefork_and_beat(tmp_path: Path) -> None:
     errors = read_json(tmp_path / "logs" / "alonechat_errors.log")
     (failure,) = _messages(errors, "raised unexpected")
     assert "RuntimeError: boom in a task" in failure["exc_traceback"]
+
+
+def test_gunicorn_log_config_passes_every_setting_to_alonechat(tmp_path: Path) -> None:
+    """``level`` included (dictConfig keeps a handler entry's own ``level`` for itself)."""
+    code = """
+        import logging, logging.config
+        from alonechat.core.logging import LoggingManager, gunicorn_log_config
+        logging.config.dictConfig(gunicorn_log_config("production", level="DEBUG", log_dir="x"))
+        config = LoggingManager().config
+        print(config.level, config.log_dir, logging.getLogger().level)
+    """
+    done = run_python(textwrap.dedent(code), tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["DEBUG", "x", "10"]

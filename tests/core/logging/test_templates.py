@@ -69,8 +69,8 @@ def test_user_data_cannot_forge_a_text_line(configure: Configure, log_dir: Path)
 def test_user_data_cannot_recolor_the_console(
     configure: Configure, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    configure(console_output=True, file_output=False, colorize=True, format_string="%(message)s")
     """Escape sequences in a message are dropped; a control character left is escaped."""
+    configure(console_output=True, file_output=False, colorize=True, format_string="%(message)s")
     get_logger("inject").info("\x1b[2J\x1b[31mfake \x1bcalarm\x07\x1b")
     err = capsys.readouterr().err
     assert "fake alarm\\x07\\x1b" in err

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from alonechat.core.logging import LogConfig
-from alonechat.core.logging._text import render_message
+from alonechat.core.logging._text import render_message, safe_text, strip_ansi
 
 Configure = Callable[..., LogConfig]
 
@@ -49,3 +49,22 @@ def test_json_time_is_isoformat_exactly() -> None:
     moments.append(moments[-1].replace(year=2027))
     for moment in moments:
         assert isoformat(moment) == moment.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("\x1b[35m\x1b[1mGET /boom HTTP/1.1\x1b[0m 500", "GET /boom HTTP/1.1 500"),  # werkzeug
+        ("title \x1b]0;owned\x07 after", "title  after"),  # OSC ended by BEL
+        ("link \x1b]8;;http://x\x1b\\here", "link here"),  # OSC ended by ST
+        ("reset \x1bc done", "reset  done"),  # ESC c
+        ("open \x1b]0;no end\nsecond line", "open 0;no end\nsecond line"),  # cut short
+        ("lone \x1b", "lone \x1b"),
+        ("no escapes at all", "no escapes at all"),
+    ],
+)
+def test_strip_ansi_drops_complete_escape_sequences_only(text: str, kept: str) -> None:
+    """Terminal escape sequences go; an unterminated one cannot hide the rest of the line,
+    and what is left of it is escaped by safe_text."""
+    assert strip_ansi(text) == kept
+    assert "\x1b" not in safe_text(strip_ansi(text), 1000)
