@@ -3,8 +3,9 @@ for records logged with ``loguru.logger`` directly.
 
 Every stdlib record takes stdlib's route, unchanged: a logger (``get_logger`` returns
 stdlib's own) -> ``Logger._log`` -> ``makeRecord`` -> ``Logger.handle`` -> the handlers up
-its ``parent`` chain (``callHandlers``) -> :class:`InterceptHandler` on the root logger ->
-alonechat's own loguru logger (``_engine.LOGURU``), whose handlers are alonechat's sinks.
+its ``parent`` chain (``callHandlers``) -> :class:`InterceptHandler` on the root logger,
+which makes loguru's record of it -> the handlers of alonechat's own loguru logger
+(``_engine.LOGURU``), which are alonechat's sinks.
 Whatever a tool wraps on that route sees the record as it would without alonechat.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import threading
 import weakref
 from collections.abc import Mapping
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _global_loguru
 
-from ._caller import Caller, depth_of
+from ._caller import Caller
 from ._deferred import Deferred, snapshot
-from ._engine import LOGURU
+from ._engine import LOGURU, dispatch
 from ._levels import loguru_level
 from ._redact import safe_path
 from ._text import render_message, strip_ansi
@@ -41,6 +41,7 @@ _NOT_FIELDS = RESERVED | {"taskName", "color_message"}
 # Key set on loguru records that came through InterceptHandler: stdlib's levels already let
 # them through (records logged with loguru directly are judged by them in the sinks' filter).
 FROM_STDLIB = "_alonechat_stdlib"
+_MARKS: dict[str, object] = {FROM_STDLIB: True}
 # Loggers whose %-args are worth keeping as named fields (uvicorn's access line).
 _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
     "uvicorn.access": ("client_addr", "method", "path", "http_version", "status_code"),
@@ -48,35 +49,6 @@ _STRUCTURED_ARGS: dict[str, tuple[str, ...]] = {
 # The record each thread handed to loguru last: a record that passes two InterceptHandlers
 # (root's and a child logger's) is written once.
 _last = threading.local()
-
-
-def _named(name: str, record: dict[str, Any]) -> None:
-    """loguru patcher: the record's name is its stdlib logger's."""
-    record[FROM_STDLIB] = True
-    record["name"] = name
-
-
-class _Loggers:
-    """loguru loggers named after stdlib loggers, and their ``opt(depth=...)`` forms."""
-
-    def __init__(self) -> None:
-        self._named: dict[str, Any] = {}
-        self._at: dict[tuple[str, int], Any] = {}
-
-    def named(self, name: str) -> Any:
-        found = self._named.get(name)
-        if found is None:
-            found = self._named[name] = LOGURU.patch(partial(_named, name))
-        return found
-
-    def at(self, name: str, depth: int) -> Any:
-        found = self._at.get((name, depth))
-        if found is None:
-            found = self._at[name, depth] = self.named(name).opt(depth=depth)
-        return found
-
-
-_LOGGERS = _Loggers()
 
 
 class _NoLock:
@@ -143,11 +115,6 @@ class InterceptHandler(logging.Handler):
                 message = f"{message}\n{record.stack_info}"
             exception = record.exc_info if record.exc_info and record.exc_info[0] else None
             level = loguru_level(record.levelno, record.levelname)
-            if self.deferred is None:
-                depth = depth_of(record)
-                if depth is not None:  # the caller is on this stack: loguru finds it there
-                    _write(depth, name, level, message, exception, fields)
-                    return
             self._write_for(Caller.of_record(record), name, level, message, exception, fields)
         except Exception:
             self.handleError(record)
@@ -183,15 +150,14 @@ _writing = _Writing()
 
 
 def _write(
-    where: int | Caller,
+    caller: Caller,
     name: str,
     level: str | int,
     message: str,
     exception: Any,
     fields: dict[str, object] | None,
 ) -> None:
-    """Write a record logged by ``where``: the code that many frames above the caller of
-    this function, or a Caller that is no longer on this stack (a queue, a writer thread).
+    """Write a record logged by ``caller`` (on this thread, or before a queue).
 
     loguru's sinks are not re-entrant: a record logged while this thread is inside this
     function (a signal handler run between two bytecodes of a write) is held, with its
@@ -199,21 +165,11 @@ def _write(
     """
     writing = _writing
     if writing.active:
-        if not isinstance(where, Caller):
-            where = Caller.of_frame(sys._getframe(where + 1))
-        writing.pending.append((where, name, level, message, exception, fields))
+        writing.pending.append((caller, name, level, message, exception, fields))
         return
     writing.active = True
     try:
-        if isinstance(where, Caller):
-            target = _LOGGERS.named(name).patch(where.apply).opt(exception=exception)
-        elif exception is None:
-            target = _LOGGERS.at(name, where + 1)
-        else:
-            target = _LOGGERS.named(name).opt(depth=where + 1, exception=exception)
-        if fields:
-            target = target.bind(**fields)
-        target.log(level, message)
+        dispatch(name, level, message, exception, fields, caller, _MARKS)
     finally:
         writing.active = False
     if writing.pending:

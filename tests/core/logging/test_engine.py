@@ -102,3 +102,49 @@ def test_fields_alonechat_adds_stay_off_loguru_loggers_record(
     assert seen == [{}]
     (record,) = read_json(log_dir / "alonechat.log")
     assert len(record["trace_id"]) == 32
+
+
+def test_a_stdlib_record_has_the_shape_of_loguru_own(configure: Configure) -> None:
+    """The loguru record alonechat makes of a stdlib record has the keys and value types of
+    one loguru makes itself (loguru 0.7), with the caller, thread, process, local time and
+    ``log_context`` fields a user's format or filter reads."""
+    import os
+    import sys
+    import threading
+    from datetime import datetime, timedelta
+
+    from alonechat.core.logging import log_context
+
+    configure()
+    records: list[dict[str, object]] = []
+    handler_id = LOGURU.add(lambda message: records.append(dict(message.record)))
+    error = ValueError("shape")
+    try:
+        with log_context(request_id="r-1"):
+            LOGURU.opt(exception=error).warning("by loguru")
+            line = sys._getframe().f_lineno + 1
+            get_logger("shape").warning("by stdlib", exc_info=error)
+    finally:
+        LOGURU.remove(handler_id)
+    ours, theirs = records[1], records[0]
+    assert set(ours) - set(theirs) == {"_alonechat_stdlib"}
+    for key, value in theirs.items():
+        assert type(ours[key]) is type(value), key
+    assert ours["extra"] == theirs["extra"] == {"request_id": "r-1"}
+    assert (ours["name"], ours["message"], ours["line"]) == ("shape", "by stdlib", line)
+    assert (ours["file"].name, ours["function"], ours["module"]) == (  # type: ignore[attr-defined]
+        "test_engine.py",
+        "test_a_stdlib_record_has_the_shape_of_loguru_own",
+        "test_engine",
+    )
+    assert ours["thread"].id == threading.get_ident()  # type: ignore[attr-defined]
+    assert ours["process"].id == os.getpid()  # type: ignore[attr-defined]
+    assert ours["level"].name == "WARNING"  # type: ignore[attr-defined]
+    assert ours["exception"].value is error  # type: ignore[attr-defined]
+    when, then = ours["time"], theirs["time"]
+    assert isinstance(when, datetime)
+    assert isinstance(then, datetime)
+    assert when.utcoffset() == then.utcoffset()
+    assert abs(when - then) < timedelta(seconds=5)
+    assert f"{when:YYYY-MM-DD}" == f"{then:YYYY-MM-DD}"  # loguru's own time tokens
+    assert isinstance(ours["elapsed"], timedelta)
