@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import os
 import signal
@@ -32,6 +33,7 @@ from alonechat.core.logging._config import (
     resolve_environment,
 )
 from alonechat.core.logging._levels import INFO, level_no
+from alonechat.core.logging._text import wants_color
 
 if TYPE_CHECKING:
     from alonechat.core.server import UnifiedWebSocketManager
@@ -331,7 +333,9 @@ def _logs(args: argparse.Namespace) -> int:
 
     reader = viewer.LogReader(log_dir, selection, name=name, note=note)
     out = sys.stdout
-    color = not (args.no_color or args.json) and out.isatty() and "NO_COLOR" not in os.environ
+    if isinstance(out, io.TextIOWrapper):  # text no encoding can write (a lone surrogate)
+        out.reconfigure(errors="backslashreplace")
+    color = not (args.no_color or args.json) and wants_color(out)
     stats = viewer.Stats() if args.stats else None
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C
     try:

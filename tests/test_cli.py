@@ -293,3 +293,23 @@ def test_logs_bad_arguments_exit_2(
         main(["logs", *argument])
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_logs_shows_text_no_encoding_can_write_and_goes_on(tmp_path: Path) -> None:
+    """A JSON record holding a lone surrogate is shown escaped, and the records after it
+    too (it used to end the viewer with UnicodeEncodeError)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [
+        {"time": "2026-12-04T10:00:00+00:00", "level": "WARNING", "logger": "app",
+         "message": "bad \ud800 char", "module": "m", "function": "f", "line": 1},
+        {"time": "2026-12-04T10:00:01+00:00", "level": "INFO", "logger": "app",
+         "message": "after it", "module": "m", "function": "f", "line": 2},
+    ]  # fmt: skip
+    (logs / "alonechat.log").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = run_module("alonechat", "logs", str(logs), env={"NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.splitlines()
+    assert len(shown) == 2
+    assert shown[0].endswith("bad \\ud800 char")
+    assert shown[1].endswith("after it")

@@ -138,7 +138,8 @@ class LogConfig:
             record, counted, only if the writer makes no progress for 5 seconds);
             ``"drop"`` drops the record at once. Dropped records are counted in
             ``stats()`` and reported on stderr.
-        colorize: Force console colors on or off; ``None`` colors only a terminal.
+        colorize: Force console colors on or off; ``None`` colors only a terminal, and
+            honours ``$NO_COLOR`` (off) and ``$FORCE_COLOR`` (on).
         diagnose: Show variable values in tracebacks (loguru's ``diagnose``). It can print
             secrets, so it is off unless asked for (the development preset asks).
         file_mode: Permissions of log files (umask-independent).

@@ -36,7 +36,7 @@ from ._sinks import (
 )
 from ._syslog import SyslogSink
 from ._templates import text_layout
-from ._text import Layout
+from ._text import Layout, wants_color
 from ._tracing import span_ids
 
 # Key alonechat puts on a loguru record while its handlers see it: the state the first of them
@@ -443,11 +443,11 @@ def _destination_name(target: str) -> str:
 
 
 def _stderr(config: LogConfig) -> _Destination:
-    """The console destination: stderr text, colored on a terminal unless ``colorize``
-    says otherwise."""
+    """The console destination: stderr text, colored as ``colorize`` says, else on a
+    terminal, with ``$NO_COLOR`` and ``$FORCE_COLOR`` honoured (see ``wants_color``)."""
     colorize = config.colorize
     if colorize is None:
-        colorize = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        colorize = wants_color(sys.stderr)
     target = f"<stderr {id(sys.stderr)}>"
     return _Destination(target, 0, colorize, config.diagnose, layout=_console)
 

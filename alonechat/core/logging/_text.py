@@ -3,6 +3,7 @@ escaped, long strings cut, tracebacks, times; what the text and JSON layouts sha
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -97,6 +98,24 @@ def _chain(te: traceback.TracebackException, seen: set[int]) -> Iterator[str]:
         yield from te.stack.format()
     for line in te.format_exception_only():
         yield safe_text(line.rstrip("\n"), 32_768) + "\n"
+    group = getattr(te, "exceptions", None) or ()  # an ExceptionGroup's (3.11+)
+    for index, member in enumerate(group, 1):
+        yield f"\n[sub-exception {index} of {len(group)}]\n"
+        yield from _chain(member, seen)
+
+
+def wants_color(stream: Any) -> bool:
+    """Whether to color what goes to ``stream`` when nobody said: not when ``$NO_COLOR`` is
+    set (no-color.org), yes when ``$FORCE_COLOR`` is (force-color.org), else when it is a
+    terminal. Either variable counts when set to a non-empty value."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # not a stream, or a closed one
+        return False
 
 
 def plain_traceback(exception: Any) -> str:

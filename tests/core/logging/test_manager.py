@@ -21,7 +21,7 @@ from alonechat.core.logging import (
     stats,
 )
 from alonechat.core.logging._engine import LOGURU
-from tests.helpers import read_json, read_lines
+from tests.helpers import read_json, read_lines, run_python
 
 Configure = Callable[..., LogConfig]
 
@@ -441,3 +441,26 @@ def test_a_full_disk_warns_once_and_logging_goes_on(
     assert counted["dropped_by_destination"][str(log_dir.absolute() / "alonechat.log")] == 3
     reset_logging()  # the count outlives the sink
     assert stats()["dropped"] == before + 3
+
+
+@pytest.mark.parametrize(
+    ("variables", "colored"),
+    [
+        ({"FORCE_COLOR": "", "NO_COLOR": ""}, False),  # empty counts as unset
+        ({"FORCE_COLOR": "1", "NO_COLOR": ""}, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ],
+)
+def test_console_colors_follow_no_color_and_force_color(
+    tmp_path: Path, variables: dict[str, str], colored: bool
+) -> None:
+    """stderr is a pipe here: no colors, unless $FORCE_COLOR; $NO_COLOR wins over it."""
+    code = (
+        "from alonechat.core.logging import LogConfig, configure_logging, get_logger\n"
+        "configure_logging(LogConfig(file_output=False))\n"
+        "get_logger('app').warning('to the console')\n"
+    )
+    done = run_python(code, tmp_path, env=variables)
+    assert done.returncode == 0
+    assert "to the console" in done.stderr
+    assert ("\x1b[" in done.stderr) is colored

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
-from alonechat.core.logging import LogConfig
+from alonechat.core.logging import LogConfig, get_logger
 from alonechat.core.logging._text import render_message, safe_text, strip_ansi
 
 Configure = Callable[..., LogConfig]
@@ -68,3 +70,33 @@ def test_strip_ansi_drops_complete_escape_sequences_only(text: str, kept: str) -
     and what is left of it is escaped by safe_text."""
     assert strip_ansi(text) == kept
     assert "\x1b" not in safe_text(strip_ansi(text), 1000)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is new in 3.11")
+def test_an_exception_group_is_written_whole_in_text_files(
+    configure: Callable[..., LogConfig], log_dir: Path
+) -> None:
+    """An ExceptionGroup (asyncio.TaskGroup's) keeps its sub-exceptions and their
+    tracebacks in the text files, not only "(2 sub-exceptions)"."""
+
+    def fail(text: str) -> None:
+        raise ValueError(text)
+
+    errors: list[Exception] = []
+    for text in ("first failure", "second failure"):
+        try:
+            fail(text)
+        except ValueError as exc:
+            errors.append(exc)
+    configure(format_string="%(message)s")
+    try:
+        raise ExceptionGroup("two tasks failed", errors)  # noqa: F821 (3.11+)
+    except ExceptionGroup:  # noqa: F821
+        get_logger("tasks").exception("task group failed")
+    text = (log_dir / "alonechat.log").read_text()
+    assert "ExceptionGroup: two tasks failed (2 sub-exceptions)" in text
+    assert "[sub-exception 1 of 2]" in text
+    assert "[sub-exception 2 of 2]" in text
+    assert "ValueError: first failure" in text
+    assert "ValueError: second failure" in text
+    assert text.count("in fail\n    raise ValueError(text)") == 2
