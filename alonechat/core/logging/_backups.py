@@ -10,6 +10,7 @@ under each other.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import os
 import queue
@@ -33,6 +34,9 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 #: at the midnight that starts the weekday.
 PERIODS = ("hourly", "midnight", *_WEEKDAYS)
 _TMP = ".gz.tmp-"  # a compression in progress: app.log.2.gz.tmp-<pid>
+# Backups and temporaries are opened without following a symbolic link someone planted.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 #: Seconds a backup stays plain after its rotation before it is compressed: longer than a
 #: writer's check that its file is still the one at the path (``_sinks.WATCH_INTERVAL``).
 SETTLE = 2.0
@@ -234,9 +238,14 @@ def compress_backups(path: str, lifecycle: Lifecycle) -> None:
     those records must be in the ``.gz`` (logrotate's ``delaycompress`` has this reason)."""
     for name in sorted(n for n in backups(path, repair=False).values() if not n.endswith(".gz")):
         try:  # opened first: renames meanwhile do not change which file this is
-            source = open(name, "rb")  # noqa: SIM115 - closed by the with below
+            source = os.fdopen(os.open(name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC), "rb")
         except FileNotFoundError:
             continue  # rotated away or removed meanwhile: the next job sees it
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            warn(f"not compressing {name}: it is a symbolic link (planted?), not a backup")
+            continue
         with source:
             status = os.fstat(source.fileno())
             identity = status.st_ino
@@ -244,12 +253,14 @@ def compress_backups(path: str, lifecycle: Lifecycle) -> None:
             if settling > 0:
                 time.sleep(settling)
             temporary = f"{path}.{identity}{_TMP}{os.getpid()}"
-            with open(temporary, "wb") as raw:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
+            descriptor = os.open(temporary, flags, 0o600)
+            os.fchmod(descriptor, lifecycle.file_mode)  # the log's mode from the start
+            with os.fdopen(descriptor, "wb") as raw:
                 with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as target:
                     shutil.copyfileobj(source, target, 1 << 20)
                 raw.flush()
                 os.fsync(raw.fileno())
-        os.chmod(temporary, lifecycle.file_mode)
         with interprocess_lock(path):  # the backup may have moved up meanwhile: find it
             now_at = next(
                 (

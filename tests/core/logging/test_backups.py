@@ -253,3 +253,51 @@ def test_the_readme_production_recipe_runs(tmp_path: Path) -> None:
     get_logger("recipe").info("written")
     reset_logging()
     assert "written" in (tmp_path / "logs" / "prod" / "alonechat.log").read_text()
+
+
+def test_a_backup_being_compressed_has_the_logs_mode_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary ``.gz.tmp-<pid>`` is never more readable than the log (0640 here),
+    whatever the umask (000 in this test)."""
+    from alonechat.core.logging import _backups
+
+    path = tmp_path / "app.log"
+    path.write_text("current\n")
+    Path(f"{path}.1").write_text("secret-free backup\n")
+    monkeypatch.setattr(_backups, "SETTLE", 0)
+    seen: list[int] = []
+    copy = _backups.shutil.copyfileobj
+
+    def watching(source: object, target: object, length: int) -> None:
+        (temporary,) = tmp_path.glob("*.gz.tmp-*")
+        seen.append(stat.S_IMODE(os.stat(temporary).st_mode))
+        copy(source, target, length)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_backups.shutil, "copyfileobj", watching)
+    old = os.umask(0)
+    try:
+        _backups.compress_backups(str(path), _backups.Lifecycle(backup_count=3, file_mode=0o640))
+    finally:
+        os.umask(old)
+    assert seen == [0o640]
+    assert stat.S_IMODE(os.stat(f"{path}.1.gz").st_mode) == 0o640
+
+
+def test_a_planted_symlink_among_the_backups_is_never_compressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``app.log.1 -> a file of someone else's`` is not read into a readable ``.gz``."""
+    from alonechat.core.logging import _backups
+
+    private = tmp_path / "private"
+    private.write_text("not yours\n")
+    private.chmod(0o600)
+    path = tmp_path / "app.log"
+    path.write_text("current\n")
+    Path(f"{path}.1").symlink_to(private)
+    monkeypatch.setattr(_backups, "SETTLE", 0)
+    _backups.compress_backups(str(path), _backups.Lifecycle(backup_count=3, file_mode=0o640))
+    assert not list(tmp_path.glob("*.gz*"))
+    assert private.read_text() == "not yours\n"
+    assert "not compressing" in capsys.readouterr().err
