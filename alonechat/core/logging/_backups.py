@@ -179,7 +179,7 @@ def interprocess_lock(path: str) -> Iterator[None]:
         return
     directory, name = os.path.split(path)
     lock = os.path.join(directory, f".{name}.lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

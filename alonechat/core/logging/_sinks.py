@@ -10,6 +10,7 @@ here: one :class:`RotatingFile` per path, shared by every handler writing that p
 from __future__ import annotations
 
 import contextlib
+import errno
 
 try:
     import fcntl
@@ -42,7 +43,10 @@ VERIFY_EVERY = 32
 WRITTEN = "_alonechat_written"
 MAIN_LOG = "alonechat.log"
 ERROR_LOG = "alonechat_errors.log"
-_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+# A log file is never opened through a symbolic link: in a shared directory, one planted in
+# its place would send the records (and the log's writes) to a file of the planter's choice.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 class Writable(Protocol):
@@ -285,11 +289,25 @@ class RotatingFile:
         self._torn = False
 
     def _open(self) -> None:
+        """Open (or create) the log file, never through a symbolic link.
+
+        Raises:
+            OSError: the file cannot be opened (``ELOOP``, with the path named, for a
+                symbolic link in its place).
+        """
         try:
             fd = os.open(self.path, _FLAGS, self.lifecycle.file_mode)
         except FileNotFoundError:  # the directory went away: make it again
             os.makedirs(os.path.dirname(self.path), mode=0o750, exist_ok=True)
             fd = os.open(self.path, _FLAGS, self.lifecycle.file_mode)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise OSError(
+                errno.ELOOP,
+                "it is a symbolic link (planted?); alonechat does not write through one",
+                self.path,
+            ) from None
         size = os.fstat(fd).st_size
         if size == 0:  # a new file: its mode whatever the umask (an admin's choice is kept)
             self._torn = False

@@ -417,17 +417,36 @@ def test_set_level_keeps_the_files_where_they_are(
 
 
 def test_a_full_disk_warns_once_and_logging_goes_on(
-    configure: Configure, log_dir: Path, capsys: pytest.CaptureFixture[str]
+    configure: Configure,
+    log_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Writing fails with ENOSPC (/dev/full): one warning, console goes on, files resume."""
-    log_dir.mkdir()
-    (log_dir / "alonechat.log").symlink_to("/dev/full")
+    import os
+    import types
+
+    from alonechat.core.logging import _sinks
+
+    full = True
+    main_log = str(log_dir.absolute() / "alonechat.log")
+
+    def open_full(path: str, flags: int, mode: int = 0o777) -> int:
+        """The main log opens as /dev/full while the disk is "full" (a symlink to it would
+        be refused as planted)."""
+        if full and str(path) == main_log:
+            return os.open("/dev/full", os.O_WRONLY | os.O_CLOEXEC)
+        return os.open(path, flags, mode)
+
+    sinks_os = types.SimpleNamespace(**{name: getattr(os, name) for name in dir(os)})
+    sinks_os.open = open_full
+    monkeypatch.setattr(_sinks, "os", sinks_os)
     before = stats()["dropped"]  # earlier tests' losses, in this process
     configure(console_output=True, format_string="%(message)s")
     logger = get_logger("disk")
     for index in range(3):
         logger.info("while full %d", index)
-    (log_dir / "alonechat.log").unlink()  # space again: the next record reopens the file
+    full = False  # space again: the next record reopens the file
     logger.info("after")
     err = capsys.readouterr().err
     assert err.count("No space left on device") == 1

@@ -300,3 +300,25 @@ def test_a_rotation_cut_short_leaves_no_gap_after_the_next(
     }
     assert backups == expected
     assert read_lines(log_dir / "alonechat.log") == ["next record"]
+
+
+def test_a_symlink_planted_as_the_log_file_is_not_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``logs/alonechat.log -> a file of someone else's``: refused with one warning naming
+    the path; the target keeps its content, the error log is still written."""
+    from alonechat.core.logging import LogConfig, configure_logging, get_logger, reset_logging
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    target = tmp_path / "target"
+    target.write_text("someone else's\n")
+    (logs / "alonechat.log").symlink_to(target)
+    configure_logging(LogConfig(log_dir=logs, console_output=False, format_string="%(message)s"))
+    get_logger("app").error("not through the link")
+    reset_logging()
+    assert target.read_text() == "someone else's\n"
+    assert (logs / "alonechat_errors.log").read_text() == "not through the link\n"
+    err = capsys.readouterr().err
+    assert err.count(f"{logs / 'alonechat.log'}") >= 1
+    assert "symbolic link" in err
