@@ -3,8 +3,9 @@
 The caller only captures what the record needs (message, level, caller, time, thread, the
 ``contextvars`` context) and puts it on a queue; formatting and writing happen on the
 background thread. Nothing is pickled. ``flush`` waits (boundedly) for everything queued so
-far; after ``fork()`` the child starts with an empty queue and its own thread, so it neither
-deadlocks on the parent's queue nor writes the parent's records twice.
+far; after ``fork()`` the child writes its own records as it logs them (no queue, no
+thread): it neither deadlocks on the parent's queue nor writes the parent's records twice,
+and a child that ends with ``os._exit`` loses nothing.
 """
 
 from __future__ import annotations
@@ -232,7 +233,9 @@ class Deferred:
         return None
 
     def _after_fork_in_child(self) -> None:
-        self._closed = self._stalled = False
+        # The child writes its records itself: a child of a raw os.fork() (a prefork server,
+        # billiard) often ends with os._exit, which no thread's queue would survive.
+        self._closed, self._stalled = True, False
         self._start_lock, self._drop_lock = threading.RLock(), threading.RLock()
         self._queue = queue.SimpleQueue()
         self._put_lock = threading.RLock()  # a signal handler may log inside

@@ -412,3 +412,32 @@ def test_a_sink_that_logs_never_stalls_a_full_queue(configure: Configure, log_di
         f"{n}-{i}" for n in range(2) for i in range(300)
     )
     assert len([line for line in lines if line.startswith("sink note")]) == seen // 50
+
+
+def test_a_raw_fork_child_that_ends_with_os_exit_loses_nothing(tmp_path: Path) -> None:
+    """With enqueue=True, a child of a raw os.fork() logs 250 records and 5 exceptions and
+    leaves with os._exit(0), as prefork servers' children do: all of them are in the file."""
+    code = """
+        import os
+        from alonechat.core.logging import LogConfig, configure_logging, get_logger
+        configure_logging(LogConfig(log_dir="logs", console_output=False, enqueue=True,
+                                    format_string="%(message)s"))
+        log = get_logger("child")
+        pid = os.fork()
+        if pid == 0:
+            for index in range(250):
+                log.info("record %d", index)
+            for index in range(5):
+                try:
+                    raise ValueError(index)
+                except ValueError:
+                    log.exception("error %d", index)
+            os._exit(0)
+        os.waitpid(pid, 0)
+    """
+    done = run_python(textwrap.dedent(code), tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = read_lines(tmp_path / "logs" / "alonechat.log")
+    records = [line for line in lines if line.startswith(("record ", "error "))]
+    assert records == [f"record {i}" for i in range(250)] + [f"error {i}" for i in range(5)]
+    assert len([line for line in lines if line.startswith("ValueError: ")]) == 5
