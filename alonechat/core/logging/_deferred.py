@@ -60,7 +60,6 @@ class Deferred:
         self._thread: threading.Thread | None = None
         self._ident: int | None = None  # the writer thread's
         self._puts = 0
-        self._written = 0
         # Calls accepted (under _put_lock) and calls the writer started: their difference is
         # the calls waiting, whether in the queue or in the writer's batch (CPython 3.13's
         # SimpleQueue hands an item straight to a waiting thread, where qsize() no longer
@@ -104,11 +103,11 @@ class Deferred:
         if self._thread is None:
             self._start()
 
-    def _accept(self, item: _Item) -> bool:
-        """Queue ``item`` if fewer than ``size`` calls wait (always for the writer thread
-        itself: a sink that logs never waits for itself)."""
+    def _accept(self, item: _Item, bounded: bool = True) -> bool:
+        """Queue ``item`` if fewer than ``size`` calls wait, or when not ``bounded`` (a flush
+        marker), or for the writer thread itself (a sink that logs never waits for itself)."""
         with self._put_lock:
-            if self.queued >= self.size and threading.get_ident() != self._ident:
+            if bounded and self.queued >= self.size and threading.get_ident() != self._ident:
                 return False
             self._accepted += 1
             self._queue.put(item)
@@ -121,9 +120,7 @@ class Deferred:
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
-        with self._put_lock:
-            self._accepted += 1
-            self._queue.put((None, done.set, ()))
+        self._accept((None, done.set, ()), bounded=False)
         if done.wait(self.timeout):
             return True
         warn(
@@ -150,11 +147,11 @@ class Deferred:
             return True
         if self.full == "drop" or self._stalled:
             return False
-        written, since = self._written, time.monotonic()
+        started, since = self._started, time.monotonic()
         while self.queued >= self.size and not self._closed:
             time.sleep(_POLL)
-            if self._written != written:
-                written, since = self._written, time.monotonic()
+            if self._started != started:  # the writer got on to another call
+                started, since = self._started, time.monotonic()
             elif time.monotonic() - since >= self.timeout:
                 self._stalled = True
                 return False
@@ -203,7 +200,6 @@ class Deferred:
                         context.run(function, *args)
                     except Exception as exc:  # the writer must outlive any one record
                         warn(f"a queued record could not be written: {exc!r}")
-            self._written += len(items)
             self._stalled = False
             if self.losses.ongoing and self.queued <= self.size // 2:
                 self._report_drops("the log queue has room again")

@@ -78,7 +78,7 @@ def _local_time(created: float) -> datetime:
 
 
 def dispatch(
-    name: str,
+    name: str | None,
     level: str | int,
     message: str,
     exception: Any,
@@ -88,6 +88,7 @@ def dispatch(
 ) -> None:
     """Hand one record to alonechat's loguru handlers, as loguru's ``Logger._log`` does.
 
+    ``name`` is the logger's (None as loguru has it for code without ``__name__``);
     ``level`` is a loguru level name or number; ``exception`` an ``exc_info`` triple or
     None; ``fields`` go to ``extra`` over the ``log_context`` fields; ``marks`` are extra
     top-level keys for alonechat's handlers. Raises what a handler raises (loguru's own

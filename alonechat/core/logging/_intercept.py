@@ -16,20 +16,19 @@ import logging
 import threading
 import weakref
 from collections.abc import Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _global_loguru
 
 from ._caller import Caller
 from ._deferred import Deferred, snapshot
-from ._engine import LOGURU, dispatch
+from ._engine import dispatch
 from ._levels import loguru_level
 from ._redact import safe_path
 from ._text import render_message, strip_ansi
 
 if TYPE_CHECKING:
-    from loguru import Message, Record
+    from loguru import Message
 
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", (), None))
 _PLAIN = len(_PLAIN_RECORD)
@@ -210,24 +209,27 @@ def _structured(name: str, args: Any, fields: dict[str, object]) -> Any:
     return args
 
 
-# What a record logged with loguru directly keeps when the bridge hands it on.
-_KEPT = ("elapsed", "extra", "file", "function", "line", "module", "name", "process", "thread",
-         "time")  # fmt: skip
-
-
-def _keep(original: Record, record: Record) -> None:
-    """loguru patcher: ``record`` as ``original`` was logged (caller, thread, time, fields)."""
-    for key in _KEPT:
-        record[key] = original[key]  # type: ignore[literal-required]
-    record["extra"] = dict(original["extra"])  # alonechat's fields stay on its own record
-
-
 def _forward(message: Message) -> None:
-    """loguru sink on ``loguru.logger``: log its record again with alonechat's logger."""
+    """loguru sink on ``loguru.logger``: hand its record to alonechat's handlers, as logged
+    (caller, thread, time, fields), to be judged by stdlib's levels (no FROM_STDLIB mark)."""
     record = message.record
-    level = record["level"]
-    target = LOGURU.patch(partial(_keep, record)).opt(exception=record["exception"])
-    target.log(loguru_level(level.no, level.name), record["message"])
+    level, file, thread, exception = (
+        record["level"],
+        record["file"],
+        record["thread"],
+        record["exception"],
+    )
+    caller = Caller(file.path, file.name, record["module"], record["line"], record["function"],
+                    thread.id, thread.name, record["time"].timestamp())  # fmt: skip
+    dispatch(
+        record["name"],
+        loguru_level(level.no, level.name),
+        record["message"],
+        tuple(exception) if exception is not None else None,
+        dict(record["extra"]),  # alonechat's fields stay on its own record
+        caller,
+        {},
+    )
 
 
 class LoguruBridge:
