@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import free_port, read_json, start_python
+from tests.helpers import free_port, start_python
 
 # Hooks loaded into the server with --hooks chat_hooks:setup.
 HOOKS_PLUGIN = """
@@ -96,7 +97,10 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/ws?user={user}"
 
     def records(self) -> list[dict[str, Any]]:
-        return read_json(self.log)
+        """The records written so far: complete lines only (a poll may catch the server in
+        the middle of writing its last line; that one is read by the next poll)."""
+        text = self.log.read_text(encoding="utf-8") if self.log.exists() else ""
+        return [json.loads(line) for line in text.splitlines(keepends=True) if line.endswith("\n")]
 
     def wait_for(
         self, check: Callable[[list[dict[str, Any]]], bool], timeout: float = 15
