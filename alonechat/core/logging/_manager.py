@@ -577,11 +577,16 @@ def configured_handler(env: str | None = None, **overrides: Any) -> InterceptHan
     exists when it runs, those alonechat just set levels on included.
 
     Raises:
-        ValueError, TypeError: as :func:`auto_configure` (``dictConfig`` re-raises them as
-            a ``ValueError`` naming the handler).
+        ValueError, TypeError: as :func:`auto_configure`. ``dictConfig`` re-raises them as
+            "Unable to configure handler 'alonechat'" (and gunicorn shows only that), so the
+            reason, naming the field and the allowed values, is also written on stderr.
     """
     manager = LoggingManager()
-    _configure_from_environment(env, overrides)
+    try:
+        _configure_from_environment(env, overrides)
+    except (ValueError, TypeError) as exc:
+        warn(f"the logging config's alonechat handler: {exc}")
+        raise
     manager.from_logging_config = True
     return manager.handler
 

@@ -477,3 +477,22 @@ def test_gunicorn_log_config_passes_every_setting_to_alonechat(tmp_path: Path) -
     done = run_python(textwrap.dedent(code), tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.split() == ["DEBUG", "x", "10"]
+
+
+def test_a_bad_setting_in_a_logging_config_is_named_on_stderr(tmp_path: Path) -> None:
+    """dictConfig (and gunicorn after it) says only "Unable to configure handler"; the
+    field and its allowed values reach stderr, and nothing is configured."""
+    code = """
+        import logging.config
+        from alonechat.core.logging import LoggingManager, gunicorn_log_config
+        try:
+            logging.config.dictConfig(gunicorn_log_config("production", max_bytes=-1))
+        except ValueError as exc:
+            print(exc)
+        print(LoggingManager().config)
+    """
+    done = run_python(textwrap.dedent(code), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Unable to configure handler 'alonechat'", "None"]
+    assert "LogConfig.max_bytes" in done.stderr
+    assert done.stderr.count("\n") == 1  # one line
