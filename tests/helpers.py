@@ -107,14 +107,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def readme_blocks(section: str, language: str) -> list[str]:
-    """The ``language`` code blocks of README's section headed ``section`` (any level), up
-    to the next heading of a level as high or higher."""
-    readme = (REPO / "README.md").read_text()
-    match = re.search(rf"^(#+) {re.escape(section)}\n", readme, re.MULTILINE)
-    assert match is not None, section
+def doc_blocks(page: str, section: str, language: str) -> list[str]:
+    """The ``language`` code blocks of ``page`` (``"README.md"``, ``"docs/frameworks.md"``)
+    in its section headed ``section`` (any level), up to the next heading of a level as high
+    or higher (headings inside code blocks, such as a ``# comment`` line, do not count)."""
+    text = (REPO / page).read_text(encoding="utf-8")
+    match = re.search(rf"^(#+) {re.escape(section)}\n", text, re.MULTILINE)
+    assert match is not None, f"{page}: no section {section!r}"
     level = len(match.group(1))
-    rest = readme[match.end() :]
-    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
-    body = rest[: end.start()] if end else rest
-    return re.findall(rf"```{language}\n(.*?)```", body, re.DOTALL)
+    body, fenced = [], False
+    for line in text[match.end() :].splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(rf"#{{1,{level}}} ", line):
+            break
+        body.append(line)
+    return re.findall(rf"^```{language}\n(.*?)^```", "".join(body), re.DOTALL | re.MULTILINE)

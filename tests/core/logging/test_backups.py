@@ -240,11 +240,11 @@ def test_four_processes_through_time_and_size_rotation_with_compression(tmp_path
     assert sum(name.endswith(".gz") for name in names.values()) >= len(names) - 4
 
 
-def test_the_readme_production_recipe_runs(tmp_path: Path) -> None:
-    from tests.helpers import readme_blocks
+def test_the_docs_production_recipe_runs(tmp_path: Path) -> None:
+    from tests.helpers import doc_blocks
 
-    (recipe,) = readme_blocks("Rotation by time, compression and cleanup", "python")
-    exec(compile(recipe, "README.md", "exec"), {})
+    (recipe,) = doc_blocks("docs/files.md", "Rotation by time, compression and cleanup", "python")
+    exec(compile(recipe, "docs/files.md", "exec"), {})
     from alonechat.core.logging import LoggingManager
 
     config = LoggingManager().config

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import free_port, read_json, readme_blocks, run_python, start_python
+from tests.helpers import doc_blocks, free_port, read_json, run_python, start_python
 
 _STARLETTE_APP = """
 from starlette.applications import Starlette
@@ -143,7 +143,7 @@ def test_plain_uvicorn_with_an_app_that_configures_itself(
 
 
 def test_gunicorn_with_two_uvicorn_workers(tmp_path: Path) -> None:
-    """gunicorn (master + 2 UvicornWorkers) with README's ``gunicorn_log_config`` recipe as
+    """gunicorn (master + 2 UvicornWorkers) with the docs' ``gunicorn_log_config`` recipe as
     ``logconfig_dict``: the master's and the workers' lines, the access lines and the
     traceback reach the dict's log_dir once each, although the app module calls
     ``auto_configure()`` with a log_dir of its own."""
@@ -152,7 +152,7 @@ def test_gunicorn_with_two_uvicorn_workers(tmp_path: Path) -> None:
     )
     assert app != _STARLETTE_APP
     (tmp_path / "app.py").write_text(app)
-    (recipe,) = readme_blocks("gunicorn with uvicorn workers", "python")
+    (recipe,) = doc_blocks("docs/frameworks.md", "gunicorn with uvicorn workers", "python")
     conf = recipe.replace('"/var/log/app")', '"gunicorn-logs", json_output=True)')
     assert conf != recipe
     (tmp_path / "gunicorn.conf.py").write_text(conf)
@@ -265,8 +265,8 @@ urlpatterns = [path("", hello), path("boom", boom)]
 
 
 def _django_project(tmp_path: Path) -> None:
-    """settings.py with README's LOGGING recipe (log_dir in tmp_path, JSON), and urls.py."""
-    (recipe,) = readme_blocks("Django", "python")
+    """settings.py with the docs' LOGGING recipe (log_dir in tmp_path, JSON), and urls.py."""
+    (recipe,) = doc_blocks("docs/frameworks.md", "Django", "python")
     recipe = recipe.replace('"/var/log/app"', '"logs"').replace(
         '"env": "production",', '"env": "production", "json_output": True,'
     )
@@ -275,7 +275,7 @@ def _django_project(tmp_path: Path) -> None:
 
 
 def test_django_runserver_request_lines_and_errors_once(tmp_path: Path) -> None:
-    """``manage.py runserver`` with README's LOGGING: ``django.server`` request lines and
+    """``manage.py runserver`` with the docs' LOGGING: ``django.server`` request lines and
     the ``django.request`` error reach the files once, and not the console twice."""
     _django_project(tmp_path)
     port = free_port()
@@ -301,7 +301,7 @@ def test_django_runserver_request_lines_and_errors_once(tmp_path: Path) -> None:
 
 
 def test_django_test_client(tmp_path: Path) -> None:
-    """Django's test client with README's LOGGING: the app record and the error once."""
+    """Django's test client with the docs' LOGGING: the app record and the error once."""
     _django_project(tmp_path)
     code = """
         import os
@@ -424,9 +424,9 @@ def tick():
 
 
 def _celery_app() -> str:
-    """README's Celery recipe with a broker on the file system and JSON files here, and
+    """The docs' Celery recipe with a broker on the file system and JSON files here, and
     three tasks."""
-    (recipe,) = readme_blocks("Celery worker and beat", "python")
+    (recipe,) = doc_blocks("docs/frameworks.md", "Celery worker and beat", "python")
     app = recipe.replace('"redis://localhost:6379/0"', '"filesystem://"').replace(
         '"/var/log/app")', '"logs", json_output=True)'
     )
@@ -437,7 +437,7 @@ def _celery_app() -> str:
 
 def test_celery_worker_prefork_and_beat(tmp_path: Path) -> None:
     """A real Celery worker (prefork, 2 children, ``-l info``, a broker on the file system)
-    and beat, with README's ``configure_celery_logging`` recipe: the worker's start-up, the
+    and beat, with the docs' ``configure_celery_logging`` recipe: the worker's start-up, the
     task's own record, "succeeded" and the failing task's traceback land in the files once;
     DEBUG stays out (``-l info``); beat's "Sending due task" lines arrive too."""
     (tmp_path / "tasks.py").write_text(_celery_app())

@@ -24,7 +24,7 @@ from alonechat.core.logging import (
     uvicorn_log_config,
 )
 from tests.conftest import detach_pytest_handlers
-from tests.helpers import free_port, read_json, read_lines, readme_blocks, start_python
+from tests.helpers import doc_blocks, free_port, read_json, read_lines, start_python
 
 Configure = Callable[..., LogConfig]
 
@@ -353,10 +353,13 @@ def test_uvicorn_log_config_file_routes_uvicorn_into_the_files(tmp_path: Path) -
     assert out == ""
 
 
-def test_the_readme_dict_config_sample(log_dir: Path) -> None:
-    """README's Django LOGGING sample, applied with dictConfig, writes to alonechat.log."""
-    (sample,) = readme_blocks(
-        "`dictConfig`: Django `LOGGING`, `uvicorn --log-config`, gunicorn", "python"
+def test_the_docs_dict_config_sample(log_dir: Path) -> None:
+    """The Django LOGGING sample of docs/frameworks.md, applied with dictConfig, writes to
+    alonechat.log."""
+    (sample,) = doc_blocks(
+        "docs/frameworks.md",
+        "`dictConfig`: Django `LOGGING`, `uvicorn --log-config`, gunicorn",
+        "python",
     )
     assert '"/var/log/app"' in sample
     namespace: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import read_json, read_lines, readme_blocks, run_python
+from tests.helpers import doc_blocks, read_json, read_lines, run_python
 
 _SENTRY = """
 import json, logging, sys
@@ -274,9 +274,10 @@ def test_a_record_logged_by_an_exit_function_registered_first_is_written(
     ]
 
 
-def test_readmes_sentry_sample_gives_one_event_with_a_breadcrumb(tmp_path: Path) -> None:
-    """README's Sentry sample, run verbatim (sentry-sdk's transport captured, no DSN)."""
-    (sample,) = readme_blocks("Error trackers: Sentry", "python")
+def test_the_docs_sentry_sample_gives_one_event_with_a_breadcrumb(tmp_path: Path) -> None:
+    """The Sentry sample of docs/error-trackers.md, run verbatim (sentry-sdk's transport
+    captured, no DSN)."""
+    (sample,) = doc_blocks("docs/error-trackers.md", "Error trackers: Sentry", "python")
     prelude = """
 import functools, json
 import sentry_sdk

@@ -1,5 +1,6 @@
-"""README's "Shipping logs" examples, run for real: the syslog sample against rsyslog, and the
-collector config (docs/collectors/rsyslog-alonechat.conf) following alonechat.log."""
+"""The examples of docs/shipping.md, run for real: the syslog sample against rsyslog, the
+trace sample with the OpenTelemetry SDK, and the collector config
+(docs/collectors/rsyslog-alonechat.conf) following alonechat.log."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import re
 from pathlib import Path
 
 from alonechat.core.logging import LogConfig, configure_logging, get_logger
-from tests.helpers import REPO, read_lines, readme_blocks, run_python
+from tests.helpers import REPO, doc_blocks, read_lines, run_python
 from tests.rsyslog import running_rsyslog
 
 EXAMPLE = REPO / "docs" / "collectors" / "rsyslog-alonechat.conf"
 
 
 def _shipping_blocks(language: str) -> list[str]:
-    """The ``language`` code blocks of README's "Shipping logs" section."""
-    return readme_blocks("Shipping logs", language)
+    """The ``language`` code blocks of docs/shipping.md."""
+    return doc_blocks("docs/shipping.md", "Shipping logs", language)
 
 
 def _run(code: str, cwd: Path) -> str:
@@ -38,7 +39,7 @@ def test_the_syslog_sample_delivers_its_record(tmp_path: Path) -> None:
     assert (record["message"], record["volume"]) == ("disk 91% full", "/data")
 
 
-def test_the_readme_shows_the_tested_collector_config() -> None:
+def test_the_docs_show_the_tested_collector_config() -> None:
     (shown,) = _shipping_blocks("conf")
     example = [line.strip() for line in EXAMPLE.read_text().splitlines()]
     for line in shown.splitlines():
