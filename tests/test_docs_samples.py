@@ -15,6 +15,7 @@ samples of its core sections.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,15 +158,35 @@ def test_the_conftest_sample_forwards_loguru_records_to_caplog(tmp_path: Path) -
     assert "1 passed" in done.stdout
 
 
+def _run_commands(block: str, cwd: Path) -> list[str]:
+    """Run each ``python -m ...`` line of a bash block as shown (``python`` being this
+    interpreter; ``# comments`` dropped), in order; their outputs."""
+    outputs = []
+    for line in filter(None, (line.split("#", 1)[0].strip() for line in block.splitlines())):
+        words = shlex.split(line)
+        assert words[:2] == ["python", "-m"], line
+        done = run_module(*words[2:], cwd=cwd)
+        assert done.returncode == 0, f"{line}\n{done.stderr}"
+        outputs.append(done.stdout)
+    return outputs
+
+
 def test_the_see_it_working_command_runs(tmp_path: Path) -> None:
-    """docs/getting-started.md "See it working": the command, as shown (``python`` being this
-    interpreter), writes the development files."""
-    (command,) = doc_blocks("docs/getting-started.md", "See it working", "bash")
-    words = command.split("#", 1)[0].split()
-    assert words[:3] == ["python", "-m", "AloneChat"]
-    done = run_module(*words[2:], cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    """docs/getting-started.md "See it working": the command writes the development files."""
+    (commands,) = doc_blocks("docs/getting-started.md", "See it working", "bash")
+    _run_commands(commands, tmp_path)
     assert (tmp_path / "logs" / "dev" / "alonechat.log").is_file()
+
+
+def test_the_readme_commands_run(tmp_path: Path) -> None:
+    """README's quick start commands: the demo writes records, and the viewer reads its
+    warnings and errors back (and nothing below WARNING)."""
+    (commands,) = doc_blocks("README.md", "Quick start", "bash")
+    _, shown = _run_commands(commands, tmp_path)
+    levels = re.findall(r"^\S+ \S+ \| (\w+) ", shown, re.MULTILINE)
+    assert "WARNING" in levels
+    assert "ERROR" in levels
+    assert not {"DEBUG", "INFO"} & set(levels)
 
 
 def test_the_loguru_sample_writes_to_the_file(tmp_path: Path) -> None:
