@@ -83,6 +83,11 @@ UNMARKED = [block for block in PYTHON if block.marker is None]
 def test_every_python_block_is_run_or_says_why_not() -> None:
     assert len(PYTHON) >= 15  # the pages were read
     assert UNMARKED
+    for page in PAGES:  # every python fence is one the parser sees (none indented, no ~~~)
+        text = (REPO / page).read_text(encoding="utf-8")
+        seen = [block for block in PYTHON if block.page == page]
+        fences = re.findall(r"^[ \t>]*(?:```|~~~)[ \t]*python", text, re.MULTILINE)
+        assert len(fences) == len(seen), page
     for block in PYTHON:
         if block.marker == "not-run":
             assert len(block.detail) > 10, f"{block}: not-run needs a reason"
