@@ -32,6 +32,7 @@ LARGE = ("lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmo
 STDLIB_FORMAT = "%(asctime)s | %(levelname)s | %(name)s | %(funcName)s:%(lineno)d | %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 LOGURU_FORMAT = "{time:%Y-%m-%d %H:%M:%S} | {level} | {name} | {function}:{line} | {message}"
+LOGLY_FORMAT = "{time} | {level} | {name} | {function}:{line} | {message}"
 TEN_MIB = 10 * 1024 * 1024
 
 Emit = Callable[[int], None]
@@ -341,6 +342,20 @@ def _facade_syslog(transport: str) -> CaseFactory:
     return case
 
 
+@contextlib.contextmanager
+def logly_file(directory: Path) -> Iterator[Emit]:
+    """logly (a Rust core with loguru's API): its file sink with size rotation."""
+    from logly import logger as logly_logger
+
+    logly_logger.remove()
+    logly_logger.add(
+        str(directory / "logly.log"), format=LOGLY_FORMAT, level="INFO", rotation="10 MB"
+    )
+    yield _loop(logly_logger.info, BRACE_MESSAGE, *ARGS)
+    logly_logger.complete()
+    logly_logger.remove()
+
+
 def _installed(module: str) -> bool:
     try:
         __import__(module)
@@ -407,4 +422,23 @@ def cases() -> list[Case]:
         found.append(Case("structlog JSON, caller fields", "json", structlog_json))
     if _installed("picologging"):
         found.append(Case("picologging FileHandler", "enabled", picologging_file))
+    if _installed("logly"):
+        found.append(Case("logly file sink, rotation", "enabled", logly_file))
+    return found
+
+
+def thread_cases() -> list[tuple[str, CaseFactory]]:
+    """The cases the threads benchmark runs with 1 and 4 threads (peers when installed)."""
+    found: list[tuple[str, CaseFactory]] = [
+        ("floor: preformatted line, buffered file", floor),
+        ("stdlib FileHandler", stdlib_file),
+        ("loguru file sink, rotation", loguru_case(rotation=TEN_MIB)),
+        ("alonechat text, rotating files", facade_case()),
+        ("alonechat enqueue=True", facade_case(enqueue=True)),
+    ]
+    # (picologging is left out: four of its threads writing one FileHandler hung here)
+    if _installed("structlog"):
+        found.append(("structlog JSON, caller fields", structlog_json))
+    if _installed("logly"):
+        found.append(("logly file sink, rotation", logly_file))
     return found

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import os
+import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,11 @@ from benchmarks.cases import (
     DATE_FORMAT,
     STDLIB_FORMAT,
     Case,
+    CaseFactory,
     clean,
     facade_case,
     loguru_case,
+    thread_cases,
 )
 
 
@@ -87,6 +91,43 @@ def sustained(records: int, directory: Path) -> list[dict[str, Any]]:
             {"case": name, "caller_ns": caller / records, "records_per_s": records * 1e9 / total}
         )
     clean()
+    return rows
+
+
+def _threaded(factory: CaseFactory, threads: int, records: int, directory: Path) -> float:
+    """Records per second (until all are written) with ``threads`` threads logging
+    ``records`` in all at once."""
+    directory.mkdir(parents=True)
+    gc.collect()
+    with factory(directory) as emit:
+        emit(200)
+        workers = [
+            threading.Thread(target=emit, args=(records // threads,)) for _ in range(threads)
+        ]
+        start = time.perf_counter_ns()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    return records * 1e9 / (time.perf_counter_ns() - start)
+
+
+def threads(records: int, rounds: int, directory: Path) -> list[dict[str, Any]]:
+    """Threads logging at once: records/s with 1 and 4 threads (``records`` in all), per
+    case, interleaved over ``rounds``; the ratio 4 threads / 1 shows whether they convoy
+    (1.0: they share the interpreter as well as one thread uses it)."""
+    found = thread_cases()
+    rates: dict[str, dict[int, list[float]]] = {name: {1: [], 4: []} for name, _ in found}
+    for round_index in range(rounds):
+        for name, factory in found:
+            for count in (1, 4):
+                place = directory / f"r{round_index}-{count}-{name.replace(' ', '-')}"
+                rates[name][count].append(_threaded(factory, count, records, place))
+    clean()
+    rows = []
+    for name, _ in found:
+        one, four = (statistics.median(rates[name][n]) for n in (1, 4))
+        rows.append({"case": name, "one_per_s": one, "four_per_s": four, "ratio": four / one})
     return rows
 
 

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.cases import cases
-from benchmarks.harness import measure, multiprocess, scaling, sustained
+from benchmarks.harness import measure, multiprocess, scaling, sustained, threads
 from benchmarks.report import plot, render, summarise, targets
 
 
@@ -46,13 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         load = sustained(5_000 if args.quick else 200_000, Path(tmp) / "sustained")
         processes = multiprocess([1, 2, 4], records * 5, Path(tmp) / "processes")
+        threaded = threads(records, rounds, Path(tmp) / "threads")
     rows = summarise(all_cases)
-    checks = targets(rows, processes)
+    checks = targets(rows, processes, load, threaded)
     print(
         f"alonechat benchmarks: {records:,} records x {rounds} rounds, "
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
-    print(render(rows, scale, load, processes, checks))
+    print(render(rows, scale, load, processes, threaded, checks))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                     "scaling": scale,
                     "sustained": load,
                     "processes": processes,
+                    "threads": threaded,
                     "targets": checks,
                 },
                 indent=2,

@@ -70,6 +70,19 @@ def test_quick_run_produces_a_number_for_every_case(tmp_path: Path) -> None:
         "user handler + sinks vs the two apart",
         "disabled vs stdlib disabled",
     }
+    threaded = {row["case"]: row for row in results["threads"]}
+    assert {
+        "stdlib FileHandler",
+        "alonechat text, rotating files",
+        "alonechat enqueue=True",
+    } <= set(threaded)
+    assert all(row["one_per_s"] > 0 and row["four_per_s"] > 0 for row in threaded.values())
+    assert "-- threads logging at once" in result.stdout
+    assert {check["target"] for check in results["targets"]} >= {
+        "enqueue vs sync, sustained (records/s)",
+        "4 threads vs 1, text, rotating files",
+        "4 threads vs 1, enqueue=True",
+    }
     assert "-- targets" in result.stdout
 
 

@@ -25,6 +25,7 @@ from ._deferred import Deferred, snapshot
 from ._engine import dispatch
 from ._levels import loguru_level
 from ._redact import safe_path
+from ._sinks import batch, hold, write_held
 from ._text import render_message, strip_ansi
 
 if TYPE_CHECKING:
@@ -167,9 +168,12 @@ def _write(
         writing.pending.append((caller, name, level, message, exception, fields))
         return
     writing.active = True
+    held = hold()
     try:
         dispatch(name, level, message, exception, fields, caller, _MARKS)
     finally:
+        if held is not None:
+            write_held(held)
         writing.active = False
     if writing.pending:
         pending = writing.pending
@@ -221,15 +225,16 @@ def _forward(message: Message) -> None:
     )
     caller = Caller(file.path, file.name, record["module"], record["line"], record["function"],
                     thread.id, thread.name, record["time"].timestamp())  # fmt: skip
-    dispatch(
-        record["name"],
-        loguru_level(level.no, level.name),
-        record["message"],
-        tuple(exception) if exception is not None else None,
-        dict(record["extra"]),  # alonechat's fields stay on its own record
-        caller,
-        {},
-    )
+    with batch():  # written after alonechat's handlers ran (see hold)
+        dispatch(
+            record["name"],
+            loguru_level(level.no, level.name),
+            record["message"],
+            tuple(exception) if exception is not None else None,
+            dict(record["extra"]),  # alonechat's fields stay on its own record
+            caller,
+            {},
+        )
 
 
 class LoguruBridge:

@@ -156,7 +156,10 @@ def test_a_file_deleted_or_rotated_away_is_started_again(
     assert read_lines(log_dir / "alonechat.log") == ["two"]
 
 
-def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Path) -> None:
+@pytest.mark.parametrize("enqueue", [False, True], ids=["sync", "enqueue"])
+def test_eight_threads_through_many_rotations(
+    configure: Configure, log_dir: Path, enqueue: bool
+) -> None:
     """8 threads x 5,000 records through 2 KB files (some 130 rotations), switching threads
     every 10 us so that they interleave at every step: each record once, in its thread's
     order, no torn line, backups numbered .1..N newest first. (It took 800,000 records
@@ -165,7 +168,9 @@ def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Pat
     import sys
     import threading
 
-    configure(max_bytes=2048, backup_count=400, format_string="%(message)s")
+    from alonechat.core.logging import reset_logging
+
+    configure(max_bytes=2048, backup_count=400, format_string="%(message)s", enqueue=enqueue)
 
     def writer(tag: int) -> None:
         logger = get_logger(f"t{tag}")
@@ -182,6 +187,7 @@ def test_eight_threads_through_many_rotations(configure: Configure, log_dir: Pat
             thread.join()
     finally:
         sys.setswitchinterval(interval)
+    reset_logging()  # with enqueue: once the queue is written
     backups = sorted(int(p.suffix[1:]) for p in log_dir.glob("alonechat.log.*"))
     assert backups == list(range(1, len(backups) + 1))
     assert 50 < len(backups) <= 400  # many rotations, none dropped
@@ -249,6 +255,32 @@ def test_a_batch_is_written_in_as_few_writes_as_rotation_allows(tmp_path: Path) 
     assert read_lines(tmp_path / "b.log", backups=True) == lines
     assert all(path.stat().st_size <= 300 for path in tmp_path.glob("b.log*"))
     assert len(list(tmp_path.glob("b.log.*"))) >= 15
+
+
+def test_a_thread_never_waits_for_another_one_writing_the_file(tmp_path: Path) -> None:
+    """A thread that finds the file being written (its lock held) leaves its records and
+    returns; the thread writing writes them after its own, in order, before it returns."""
+    import threading
+
+    file = RotatingFile(tmp_path / "w.log", max_bytes=1 << 20, backup_count=1, file_mode=0o600)
+    file._lock.acquire()  # another thread is writing
+    try:
+        others = [threading.Thread(target=file.write, args=(f"t{n}\n",)) for n in range(3)]
+        for thread in others:
+            thread.start()
+            thread.join(timeout=10)
+        assert not any(thread.is_alive() for thread in others)  # none waited
+        assert (tmp_path / "w.log").read_text() == ""
+    finally:
+        file._lock.release()
+    file.write("main\n")  # a writer takes the records left to it, then its own
+    assert read_lines(tmp_path / "w.log") == ["t0", "t1", "t2", "main"]
+    file.configure(max_bytes=1 << 20, backup_count=1, file_mode=0o600)
+    file._lock.acquire()
+    threading.Thread(target=file.write, args=("during stop\n",)).start()
+    file._lock.release()
+    file.stop()  # closing writes what was left first
+    assert read_lines(tmp_path / "w.log")[-1] == "during stop"
 
 
 def test_a_file_that_cannot_rotate_grows_rather_than_drops(
