@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ._grep import Pattern
 from ._records import Record
 from ._values import _RANKS, _moment, level_rank
 
@@ -29,7 +30,8 @@ class RecordFilter:
     these or below it (``"app"`` takes ``app`` and ``app.db``, not ``application``).
     ``since``/``until``: made at or after / at or before (aware times, :func:`parse_time`).
     ``request_id``: the ``request_id`` field is this (JSON records: the text format does not
-    write it). ``grep``: found in the message or the traceback (of a line not parsed: in it).
+    write it). ``grep``: found in the message or the traceback (of a line not parsed: in it;
+    :func:`parse_pattern` makes one).
 
     Lines not parsed (another layout, malformed) have no fields: only ``grep`` applies to them.
     """
@@ -39,7 +41,7 @@ class RecordFilter:
     since: datetime | None = None
     until: datetime | None = None
     request_id: str | None = None
-    grep: re.Pattern[str] | None = None
+    grep: Pattern | None = None
 
 
 def _text(value: object) -> str | None:
@@ -255,8 +257,9 @@ class _Selector:
         if self.request_id is not None:
             self.once(
                 "text request_id",
-                "text records do not show their request_id (JSON files do): --request-id "
-                "leaves them out",
+                "text records do not show their request_id, so --request-id leaves them "
+                "out: write JSON log files to find records by it (LogConfig(json_output=True) "
+                "or the demo's and server's --json-logs)",
             )
             return None
         if not self.accepts(stamp, level, logger, None, message, trace):
@@ -278,7 +281,7 @@ class _Selector:
 
     def unparsed(self, line: str, malformed: bool) -> Record | None:
         """A line in none of alonechat's layouts, shown as it is (if ``grep`` finds it)."""
-        if self.grep is not None and self.grep.search(line) is None:
+        if self.grep is not None and not self.grep.search(line):
             return None
         if malformed:
             self.malformed += 1
