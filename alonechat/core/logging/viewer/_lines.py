@@ -53,7 +53,7 @@ class LineReader:
 
     def read(self) -> list[str]:
         """The complete lines that can be read now, about 1 MiB of them (fewer at the end of
-        the stream; none when nothing more is there yet).
+        the stream; none only when nothing more is there yet).
 
         Raises:
             OSError, EOFError, zlib.error: as the stream's ``readline`` does (a gzip file cut
@@ -62,12 +62,11 @@ class LineReader:
         lines: list[str] = []
         readline, limit = self._stream.readline, self.limit
         size = 0
-        while size < _BATCH:
+        while size < _BATCH or self._cut:  # (what is skipped is not held)
             if self._cut:  # skipping the rest of a line over the limit
                 piece = readline(_SKIP)
                 if not piece:
                     break
-                size += len(piece)
                 if piece[-1] != 10:  # b"\n"
                     self._cut += len(piece)
                     continue
