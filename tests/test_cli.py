@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from alonechat.cli import main
-from tests.helpers import python_env, readme_blocks, run_module, start_python
+from tests.helpers import python_env, readme_blocks, run_module
 
 
 def test_demo_writes_the_environment_files(tmp_path: Path) -> None:
@@ -440,9 +440,11 @@ def test_logs_prints_a_first_match_while_it_reads_on(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     os.mkfifo(logs / "alonechat.log")
-    viewer = start_python(
-        "-m", "alonechat", "logs", str(logs), "--grep", "needle", "--json",
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    env = python_env()
+    env.pop("PYTHONUNBUFFERED", None)  # stdout into a pipe is block-buffered, as usual
+    viewer = subprocess.Popen(
+        [sys.executable, "-m", "alonechat", "logs", str(logs), "--grep", "needle", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
     )  # fmt: skip
     assert viewer.stdout is not None
     lines: queue.Queue[str] = queue.Queue()

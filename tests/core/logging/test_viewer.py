@@ -34,6 +34,7 @@ from alonechat.core.logging.viewer import (
     parse_time,
     read_records,
 )
+from alonechat.core.logging.viewer._stats import NAMES_COUNTED, OTHERS
 from tests.helpers import start_python
 
 Configure = Callable[..., LogConfig]
@@ -611,3 +612,26 @@ def test_grep_patterns_plain_text_and_re2() -> None:
         parse_pattern("(?=a)")
     with pytest.raises(ValueError, match=r"invalid regular expression '\(a\)\\\\1'"):
         parse_pattern(r"(a)\1")
+
+
+def test_many_distinct_names_are_counted_and_noted_in_bounded_memory(tmp_path: Path) -> None:
+    """Past NAMES_COUNTED loggers (or levels), Stats counts the records of the others under
+    one name; past ten unknown level names, one note says there are more."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    count = NAMES_COUNTED + 5
+    records = (
+        {"time": "2026-12-04T10:00:00+00:00", "level": f"L{n}", "logger": f"app.{n}",
+         "message": "m"} for n in range(count)
+    )  # fmt: skip
+    (logs / "alonechat.log").write_text("".join(json.dumps(r) + "\n" for r in records))
+    notes: list[str] = []
+    stats = Stats()
+    for record in LogReader(logs, RecordFilter(level=0), note=notes.append).read():
+        stats.add(record)
+    assert stats.records == count
+    assert len(stats.loggers) == len(stats.levels) == NAMES_COUNTED + 1
+    assert stats.loggers[OTHERS] == stats.levels[OTHERS] == 5
+    assert notes[0] == "level 'L0' is not a known level: its records are shown"
+    assert len(notes) == 11
+    assert notes[-1] == "more levels that are not known: their records are shown too"

@@ -19,6 +19,8 @@ _ECS_KEYS = frozenset(
     | {"trace", "span"}
 )
 _UNKNOWN = object()
+_KEPT = 1000  # level names whose rank is remembered
+_NAMED = 10  # unknown level names said in a note
 _FIRST_KEYS = ('{"time":"', '{"@timestamp":"')  # how alonechat's JSON layouts begin
 
 
@@ -83,7 +85,8 @@ class _Selector:
         self.since, self.until = selection.since, selection.until
         self.grep = selection.grep
         self.everything = selection == RecordFilter()
-        self._ranks: dict[str, int | None] = {}
+        self._ranks: dict[str, int | None] = {}  # level name: rank, for _KEPT names at most
+        self._unknown_levels = 0  # named in a note
         self._last_stamp: tuple[str | None, datetime | None] = (None, None)
         # Quick checks on a JSON line before parsing it: a line that cannot match is skipped.
         self._below = frozenset(
@@ -116,6 +119,18 @@ class _Selector:
         if key not in self._noted:
             self._noted.add(key)
             self._note(text)
+
+    def _unknown_level(self, level: str) -> None:
+        """Say that records of ``level`` are shown, naming the first few such levels."""
+        key = f"level {level}"
+        if key in self._noted:
+            return
+        if self._unknown_levels < _NAMED:
+            self._unknown_levels += 1
+            text = f"level {level[:100]!r} is not a known level: its records are shown"
+            self.once(key, text)
+        else:
+            self.once("levels", "more levels that are not known: their records are shown too")
 
     def _skip(self, line: str) -> bool:
         """Whether a JSON line certainly fails the filter (read without parsing it; only
@@ -157,12 +172,11 @@ class _Selector:
             else:
                 rank = self._ranks.get(level, _UNKNOWN)
                 if rank is _UNKNOWN:
-                    rank = self._ranks[level] = level_rank(level)
+                    rank = level_rank(level)
+                    if len(self._ranks) < _KEPT:  # a file of odd levels is not kept whole
+                        self._ranks[level] = rank
                     if rank is None:
-                        self.once(
-                            f"level {level}",
-                            f"level {level!r} is not a known level: its records are shown",
-                        )
+                        self._unknown_level(level)
                 if isinstance(rank, int) and rank < self.level:
                     return False
         if self.exact is not None and (
