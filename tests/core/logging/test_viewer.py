@@ -635,3 +635,18 @@ def test_many_distinct_names_are_counted_and_noted_in_bounded_memory(tmp_path: P
     assert notes[0] == "level 'L0' is not a known level: its records are shown"
     assert len(notes) == 11
     assert notes[-1] == "more levels that are not known: their records are shown too"
+
+
+def test_the_lines_of_a_gzip_backup_before_its_cut_are_read(tmp_path: Path) -> None:
+    """A backup whose gzip stream is cut in half: the lines before the cut (read in the same
+    batch as the error) are shown, then one note says the file could not be read to its end."""
+    lines = b"".join(b"record %04d %s\n" % (n, b"x" * 60) for n in range(263))
+    data = gzip.compress(lines)
+    (tmp_path / "alonechat.log.1.gz").write_bytes(data[: len(data) // 2])
+    notes: list[str] = []
+    texts = [r.text for r in LogReader(tmp_path, note=notes.append).read()]
+    whole = [t for t in texts if re.fullmatch(r"record \d{4} x{60}", t)]
+    assert whole == [f"record {n:04d} {'x' * 60}" for n in range(len(whole))]
+    assert len(whole) > 100  # about half of the 263
+    assert len(notes) == 1
+    assert notes[0].startswith("cannot read ")

@@ -4,6 +4,7 @@ many bytes were cut (:func:`cut_marker`), and the rest skipped as it is read, ne
 
 from __future__ import annotations
 
+import zlib
 from typing import Protocol
 
 #: Bytes of a line (its newline aside) shown; a longer line is cut after them, with a marker.
@@ -33,7 +34,7 @@ class LineReader:
     :meth:`read`, or for :meth:`rest` when the file is done.
     """
 
-    __slots__ = ("_cut", "_head", "_stream", "limit")
+    __slots__ = ("_cut", "_error", "_head", "_stream", "limit")
 
     def __init__(self, stream: Readable, limit: int = LINE_LIMIT) -> None:
         if limit < 1:
@@ -41,6 +42,7 @@ class LineReader:
         self._stream, self.limit = stream, limit
         self._head = b""  # the start of a line not complete yet (at most limit bytes)
         self._cut = 0  # bytes of that line skipped after its head (it is over the limit)
+        self._error: BaseException | None = None  # raised after the lines read before it
 
     @property
     def midline(self) -> bool:
@@ -57,9 +59,22 @@ class LineReader:
 
         Raises:
             OSError, EOFError, zlib.error: as the stream's ``readline`` does (a gzip file cut
-                short or corrupt).
+                short or corrupt), once the lines read before the error were returned.
         """
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
         lines: list[str] = []
+        try:
+            self._read(lines)
+        except (EOFError, OSError, zlib.error) as exc:
+            if not lines:
+                raise
+            self._error = exc  # the lines before it first
+        return lines
+
+    def _read(self, lines: list[str]) -> None:
+        """Read lines into ``lines`` (see :meth:`read`)."""
         readline, limit = self._stream.readline, self.limit
         size = 0
         while size < _BATCH or self._cut:  # (what is skipped is not held)
@@ -89,7 +104,6 @@ class LineReader:
             else:  # the end of what is written so far
                 self._head = line
                 break
-        return lines
 
     def rest(self) -> list[str]:
         """The line read in part, as a last line (the stream is done), or none."""
