@@ -284,8 +284,11 @@ def _add_logs_parser(commands: Any) -> None:
     logs.add_argument(
         "--grep",
         type=_checked(viewer.parse_pattern),
-        metavar="REGEX",
-        help="records whose message or traceback REGEX (a Python regular expression) finds",
+        metavar="PATTERN",
+        help="records whose message or traceback holds PATTERN: plain text, or a regular "
+        "expression (RE2 syntax: Python's less lookarounds and backreferences) when it has "
+        "any of . ^ $ * + ? { } [ ] \\ | ( ), which needs google-re2 (pip install "
+        "'alonechat[viewer]'); either way linear in time, whatever the pattern",
     )
     logs.add_argument(
         "-f",
@@ -331,8 +334,9 @@ def _logs(args: argparse.Namespace) -> int:
     def note(text: str) -> None:
         print(f"alonechat logs: {text}", file=sys.stderr, flush=True)
 
-    reader = viewer.LogReader(log_dir, selection, name=name, note=note)
     out = sys.stdout
+    # each batch read (~1 MiB) is flushed: a match is shown once found, even in a pipe
+    reader = viewer.LogReader(log_dir, selection, name=name, note=note, progress=out.flush)
     if isinstance(out, io.TextIOWrapper):  # text no encoding can write (a lone surrogate)
         out.reconfigure(errors="backslashreplace")
     color = not (args.no_color or args.json) and wants_color(out)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import queue
+import shutil
 import signal
 import socket
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from alonechat.cli import main
-from tests.helpers import run_module
+from tests.helpers import doc_blocks, python_env, run_module
 
 
 def test_demo_writes_the_environment_files(tmp_path: Path) -> None:
@@ -313,3 +318,176 @@ def test_logs_shows_text_no_encoding_can_write_and_goes_on(tmp_path: Path) -> No
     assert len(shown) == 2
     assert shown[0].endswith("bad \\ud800 char")
     assert shown[1].endswith("after it")
+
+
+def _json_line(message: str, second: int = 0, **extra: object) -> str:
+    """One record in alonechat's flat JSON layout."""
+    record = {"time": f"2026-12-04T10:00:{second:02d}+00:00", "level": "INFO", "logger": "app",
+              "message": message, "module": "m", "function": "f", "line": 1, **extra}  # fmt: skip
+    return json.dumps(record) + "\n"
+
+
+def test_logs_grep_with_a_catastrophic_pattern_ends_and_shows_the_matches(
+    tmp_path: Path,
+) -> None:
+    """``--grep '(a+)+$'`` on long runs of ``a`` (Python's re backtracks for ever on the one
+    ending in ``b``): RE2 answers, and the two records that match are shown."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    messages = ["a" * 5000, "a" * 5000 + "b", "record " + "a" * 100, "no match"]
+    text = "".join(_json_line(message, n) for n, message in enumerate(messages))
+    (logs / "alonechat.log").write_text(text)
+    done = run_module("alonechat", "logs", str(logs), "--grep", "(a+)+$", "--json", timeout=300)
+    assert done.returncode == 0, done.stderr
+    shown = [json.loads(line)["message"] for line in done.stdout.splitlines()]
+    assert shown == [messages[0], messages[2]]
+
+
+def test_logs_grep_without_re2_takes_plain_text_and_says_what_a_regex_needs(
+    tmp_path: Path,
+) -> None:
+    """Without google-re2, --grep with plain text works, and a regular expression is refused
+    (exit 2) with the install command, not run on Python's re."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "alonechat.log").write_text(_json_line("disk full") + _json_line("all fine", 1))
+    run = (
+        "import sys; sys.modules['re2'] = None  # as if google-re2 were not installed\n"
+        "from alonechat.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", run, "logs", str(logs), "--grep", "disk full", "--json"],
+        capture_output=True, text=True, timeout=120, env=python_env(), check=False,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert [json.loads(line)["message"] for line in plain.stdout.splitlines()] == ["disk full"]
+    regex = subprocess.run(
+        [sys.executable, "-c", run, "logs", str(logs), "--grep", "disk|fine"],
+        capture_output=True, text=True, timeout=120, env=python_env(), check=False,
+    )  # fmt: skip
+    assert (regex.returncode, regex.stdout) == (2, "")
+    assert "argument --grep: 'disk|fine' is a regular expression" in regex.stderr
+    assert "pip install 'alonechat[viewer]'" in regex.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's VmHWM")
+def test_logs_shows_a_100_mb_line_cut_with_bounded_memory_and_the_records_after(
+    tmp_path: Path,
+) -> None:
+    """A 100 MB line of NULs is shown as its first MiB (escaped) and a marker counting the
+    bytes cut; the viewer's peak memory stays far below the line; the record after it is
+    shown."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    size = 100 * 1000 * 1000
+    with open(logs / "alonechat.log", "wb") as file:
+        file.write(_json_line("before").encode())
+        for _ in range(100):
+            file.write(b"\0" * (size // 100))
+        file.write(b"\n" + _json_line("after", 1).encode())
+    # the peak RSS of the viewer's own memory (ru_maxrss would count the parent's too: Linux
+    # keeps it across exec, and pytest's process is bigger than the bound)
+    run = (
+        "import sys\nfrom alonechat.cli import main\ncode = main(sys.argv[1:])\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "print('maxrss', peak.split()[1], file=sys.stderr)\nsys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", run, "logs", str(logs), "--no-color"],
+        capture_output=True, text=True, timeout=300, env=python_env(), check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before, cut, after = done.stdout.splitlines()
+    assert before.endswith("| before")
+    assert cut == "\\x00" * (1 << 20) + f" [... {size - (1 << 20):,} bytes cut]"
+    assert after.endswith("| after")
+    rss_kb = int(done.stderr.split("maxrss ")[1].split()[0])  # kB
+    assert rss_kb < 64_000, rss_kb  # the line is 100,000 KB; Python and alonechat: ~30,000
+    assert "1 malformed line" in done.stderr
+
+
+def test_logs_goes_on_after_undecodable_bytes_and_with_an_ascii_stdout(tmp_path: Path) -> None:
+    """Invalid UTF-8 in a text file, a lone surrogate in a JSON record, non-ASCII text on an
+    ASCII stdout: each is shown (replaced or escaped), the records after them too, exit 0."""
+    assert run_module("alonechat", "demo", cwd=tmp_path).returncode == 0
+    log = tmp_path / "logs" / "dev" / "alonechat.log"
+    header = log.read_bytes().splitlines()[0].rsplit(b" | ", 1)[0]
+    with open(log, "ab") as file:
+        file.write(header + b" | bad \xff\xfe bytes\n" + header + b" | caf\xc3\xa9 \xe2\x9c\x93\n")
+        file.write(_json_line("lone \ud800 surrogate", 1).encode())
+        file.write(header + b" | the last one\n")
+    as_json = ["bad \ufffd\ufffd bytes", "caf\u00e9 \u2713", "lone \ud800 surrogate"]
+    shown = {  # what each output shows of the four lines
+        ("utf-8", "text"): ["bad \ufffd\ufffd bytes", "caf\u00e9 \u2713", "lone \\ud800 surrogate"],
+        ("ascii", "text"): [r"bad \ufffd\ufffd bytes", r"caf\xe9 \u2713", r"lone \ud800 surrogate"],
+        ("utf-8", "json"): as_json,
+        ("ascii", "json"): as_json,
+    }  # fmt: skip
+    for (encoding, output), expected in shown.items():
+        done = run_module(
+            "AloneChat", "logs", "--no-color", *(["--json"] if output == "json" else []),
+            cwd=tmp_path, env={"PYTHONIOENCODING": encoding},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        if output == "json":
+            messages = [json.loads(line)["message"] for line in lines]
+        else:
+            messages = [line.rsplit(" | ", 1)[-1] for line in lines if " | " in line]
+        assert messages[-4:] == [*expected, "the last one"], (encoding, output)
+
+
+def test_logs_prints_a_first_match_while_it_reads_on(tmp_path: Path) -> None:
+    """The first record --grep finds reaches a pipe while the viewer is still reading: the
+    log is a FIFO whose writer has sent the match and 2.5 MB more, and has not closed it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    os.mkfifo(logs / "alonechat.log")
+    env = python_env()
+    env.pop("PYTHONUNBUFFERED", None)  # stdout into a pipe is block-buffered, as usual
+    viewer = subprocess.Popen(
+        [sys.executable, "-m", "alonechat", "logs", str(logs), "--grep", "needle", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    assert viewer.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(viewer.stdout.readline()), daemon=True).start()
+    try:
+        with open(logs / "alonechat.log", "w") as writer:  # once the viewer opens it
+            writer.write(_json_line("the needle") + _json_line("hay " * 100) * 6000)
+            writer.flush()
+            first = lines.get(timeout=120)  # the viewer still waits for the rest
+            assert json.loads(first)["message"] == "the needle"
+        out, err = viewer.communicate(timeout=120)
+    finally:
+        if viewer.poll() is None:
+            viewer.kill()
+            viewer.communicate()
+    assert (viewer.returncode, out, err) == (0, "", "")
+
+
+def test_readme_request_id_example_prints_the_demo_request(tmp_path: Path) -> None:
+    """The viewer page's ``--request-id ... | jq`` example, run as a newcomer does after the quick
+    start's demo (text files): with the JSON files it says to write, jq prints the
+    message of the demo's request."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    (block,) = doc_blocks("docs/viewer.md", "Reading logs: `python -m alonechat logs`", "bash")
+    commands = [
+        line.split("  #")[0].strip()
+        for line in block.splitlines()
+        if "--json-logs" in line or "--request-id" in line
+    ]
+    assert len(commands) == 2, commands
+    bin_dir = tmp_path / "bin"  # `python` is the interpreter running the tests
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
+    env = python_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    for command in ["python -m AloneChat demo", *commands]:
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (command, done.stderr)
+    assert done.stdout == '"Processing request"\n'

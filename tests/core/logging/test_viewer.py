@@ -21,6 +21,8 @@ import pytest
 
 from alonechat.core.logging import LogConfig, get_logger, log_context, reset_logging
 from alonechat.core.logging.viewer import (
+    LINE_LIMIT,
+    LineReader,
     LogReader,
     Record,
     RecordFilter,
@@ -32,6 +34,7 @@ from alonechat.core.logging.viewer import (
     parse_time,
     read_records,
 )
+from alonechat.core.logging.viewer._stats import NAMES_COUNTED, OTHERS
 from tests.helpers import start_python
 
 Configure = Callable[..., LogConfig]
@@ -543,3 +546,107 @@ def test_follow_command_across_rotations_then_sigterm(
     assert lines.empty()
     assert all("\x1b" not in line for line in seen)  # not a terminal: no colors
     assert len(list(log_dir.glob("alonechat.log.*"))) > 10
+
+
+def test_a_line_over_the_limit_is_cut_with_a_marker_and_reading_goes_on(tmp_path: Path) -> None:
+    """LineReader keeps a line's first ``limit`` bytes and counts the rest in its marker; a
+    line without its newline waits for more (the file is being written), then ends it."""
+    path = tmp_path / "lines"
+    path.write_bytes(b"short\n" + b"0123456789" * 3 + b"\n" + b"x" * 10 + b"\nafter\npart")
+    with open(path, "rb") as stream:
+        lines = LineReader(stream, limit=10)
+        assert lines.read() == [
+            "short",
+            "0123456789 [... 20 bytes cut]",
+            "xxxxxxxxxx",  # at the limit: whole
+            "after",
+        ]
+        assert lines.midline
+        with open(path, "ab") as more:
+            more.write(b"ly written\xff" + b"y" * 20)  # still no newline, now over the limit
+        assert lines.read() == []
+        assert lines.rest() == ["partly wri [... 25 bytes cut]"]
+        assert (lines.read(), lines.rest()) == ([], [])
+    with pytest.raises(ValueError, match="limit must be at least 1 byte, got 0"):
+        LineReader(stream, limit=0)
+
+
+def test_a_text_record_with_a_huge_traceback_is_cut_and_the_next_record_read(
+    configure: Configure, log_dir: Path
+) -> None:
+    """The lines under a text record are kept up to LINE_LIMIT characters: the rest are
+    counted in a last line, and the record after them is read as usual."""
+    configure()
+    get_logger("app").error("record 000")
+    get_logger("app").info("record 001")
+    reset_logging()
+    path = log_dir / "alonechat.log"
+    first, second = path.read_text().splitlines()
+    line = "  frame " + "y" * 1000
+    count = 2 * LINE_LIMIT // len(line)
+    path.write_text(first + "\n" + (line + "\n") * count + second + "\n")
+    records = list(read_records(log_dir))
+    assert _numbers(records) == [0, 1]
+    kept = records[0].traceback.split("\n")
+    assert set(kept[:-1]) == {line}
+    assert len(kept[:-1]) == LINE_LIMIT // (len(line) + 1)
+    assert kept[-1] == f"[... {count - len(kept) + 1:,} more lines cut]"
+    assert records[1].traceback == ""
+
+
+def test_grep_patterns_plain_text_and_re2() -> None:
+    """--grep: plain text is found with ``in``; a regular expression runs on RE2, which has
+    no backtracking (so no lookarounds or backreferences) and is found in text holding a
+    lone surrogate."""
+    plain = parse_pattern("a.b")  # "." makes it a regular expression
+    assert plain.search("a-b")
+    assert not plain.search("ab")
+    text = parse_pattern("connection refused")
+    assert text.search("... connection refused")
+    assert not text.search("connection")
+    assert parse_pattern(r"(a+)+$").search("a" * 100_000)
+    assert not parse_pattern(r"(a+)+$").search("a" * 100_000 + "b")
+    assert parse_pattern(r"bad \\ud800 c.ar").search("bad \ud800 char")  # as it is shown
+    assert parse_pattern("(?i)ERROR").search("an error")
+    with pytest.raises(ValueError, match=r"invalid regular expression '\(\?=a\)'.*RE2 syntax"):
+        parse_pattern("(?=a)")
+    with pytest.raises(ValueError, match=r"invalid regular expression '\(a\)\\\\1'"):
+        parse_pattern(r"(a)\1")
+
+
+def test_many_distinct_names_are_counted_and_noted_in_bounded_memory(tmp_path: Path) -> None:
+    """Past NAMES_COUNTED loggers (or levels), Stats counts the records of the others under
+    one name; past ten unknown level names, one note says there are more."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    count = NAMES_COUNTED + 5
+    records = (
+        {"time": "2026-12-04T10:00:00+00:00", "level": f"L{n}", "logger": f"app.{n}",
+         "message": "m"} for n in range(count)
+    )  # fmt: skip
+    (logs / "alonechat.log").write_text("".join(json.dumps(r) + "\n" for r in records))
+    notes: list[str] = []
+    stats = Stats()
+    for record in LogReader(logs, RecordFilter(level=0), note=notes.append).read():
+        stats.add(record)
+    assert stats.records == count
+    assert len(stats.loggers) == len(stats.levels) == NAMES_COUNTED + 1
+    assert stats.loggers[OTHERS] == stats.levels[OTHERS] == 5
+    assert notes[0] == "level 'L0' is not a known level: its records are shown"
+    assert len(notes) == 11
+    assert notes[-1] == "more levels that are not known: their records are shown too"
+
+
+def test_the_lines_of_a_gzip_backup_before_its_cut_are_read(tmp_path: Path) -> None:
+    """A backup whose gzip stream is cut in half: the lines before the cut (read in the same
+    batch as the error) are shown, then one note says the file could not be read to its end."""
+    lines = b"".join(b"record %04d %s\n" % (n, b"x" * 60) for n in range(263))
+    data = gzip.compress(lines)
+    (tmp_path / "alonechat.log.1.gz").write_bytes(data[: len(data) // 2])
+    notes: list[str] = []
+    texts = [r.text for r in LogReader(tmp_path, note=notes.append).read()]
+    whole = [t for t in texts if re.fullmatch(r"record \d{4} x{60}", t)]
+    assert whole == [f"record {n:04d} {'x' * 60}" for n in range(len(whole))]
+    assert len(whole) > 100  # about half of the 263
+    assert len(notes) == 1
+    assert notes[0].startswith("cannot read ")

@@ -12,15 +12,20 @@ Typical use::
 """
 
 from ._filters import RecordFilter
+from ._grep import Pattern, parse_pattern
+from ._lines import LINE_LIMIT, LineReader
 from ._reading import ERRORS_FILE, LOG_FILE, LogReader, log_files, read_records
 from ._records import Record
 from ._stats import Stats
-from ._values import level_rank, parse_level, parse_pattern, parse_time
+from ._values import level_rank, parse_level, parse_time
 
 __all__ = [
     "ERRORS_FILE",
+    "LINE_LIMIT",
     "LOG_FILE",
+    "LineReader",
     "LogReader",
+    "Pattern",
     "Record",
     "RecordFilter",
     "Stats",

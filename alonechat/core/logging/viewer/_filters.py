@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ._grep import Pattern
 from ._records import Record
 from ._values import _RANKS, _moment, level_rank
 
@@ -18,6 +19,8 @@ _ECS_KEYS = frozenset(
     | {"trace", "span"}
 )
 _UNKNOWN = object()
+_KEPT = 1000  # level names whose rank is remembered
+_NAMED = 10  # unknown level names said in a note
 _FIRST_KEYS = ('{"time":"', '{"@timestamp":"')  # how alonechat's JSON layouts begin
 
 
@@ -29,7 +32,8 @@ class RecordFilter:
     these or below it (``"app"`` takes ``app`` and ``app.db``, not ``application``).
     ``since``/``until``: made at or after / at or before (aware times, :func:`parse_time`).
     ``request_id``: the ``request_id`` field is this (JSON records: the text format does not
-    write it). ``grep``: found in the message or the traceback (of a line not parsed: in it).
+    write it). ``grep``: found in the message or the traceback (of a line not parsed: in it;
+    :func:`parse_pattern` makes one).
 
     Lines not parsed (another layout, malformed) have no fields: only ``grep`` applies to them.
     """
@@ -39,7 +43,7 @@ class RecordFilter:
     since: datetime | None = None
     until: datetime | None = None
     request_id: str | None = None
-    grep: re.Pattern[str] | None = None
+    grep: Pattern | None = None
 
 
 def _text(value: object) -> str | None:
@@ -81,7 +85,8 @@ class _Selector:
         self.since, self.until = selection.since, selection.until
         self.grep = selection.grep
         self.everything = selection == RecordFilter()
-        self._ranks: dict[str, int | None] = {}
+        self._ranks: dict[str, int | None] = {}  # level name: rank, for _KEPT names at most
+        self._unknown_levels = 0  # named in a note
         self._last_stamp: tuple[str | None, datetime | None] = (None, None)
         # Quick checks on a JSON line before parsing it: a line that cannot match is skipped.
         self._below = frozenset(
@@ -114,6 +119,18 @@ class _Selector:
         if key not in self._noted:
             self._noted.add(key)
             self._note(text)
+
+    def _unknown_level(self, level: str) -> None:
+        """Say that records of ``level`` are shown, naming the first few such levels."""
+        key = f"level {level}"
+        if key in self._noted:
+            return
+        if self._unknown_levels < _NAMED:
+            self._unknown_levels += 1
+            text = f"level {level[:100]!r} is not a known level: its records are shown"
+            self.once(key, text)
+        else:
+            self.once("levels", "more levels that are not known: their records are shown too")
 
     def _skip(self, line: str) -> bool:
         """Whether a JSON line certainly fails the filter (read without parsing it; only
@@ -155,12 +172,11 @@ class _Selector:
             else:
                 rank = self._ranks.get(level, _UNKNOWN)
                 if rank is _UNKNOWN:
-                    rank = self._ranks[level] = level_rank(level)
+                    rank = level_rank(level)
+                    if len(self._ranks) < _KEPT:  # a file of odd levels is not kept whole
+                        self._ranks[level] = rank
                     if rank is None:
-                        self.once(
-                            f"level {level}",
-                            f"level {level!r} is not a known level: its records are shown",
-                        )
+                        self._unknown_level(level)
                 if isinstance(rank, int) and rank < self.level:
                     return False
         if self.exact is not None and (
@@ -255,8 +271,9 @@ class _Selector:
         if self.request_id is not None:
             self.once(
                 "text request_id",
-                "text records do not show their request_id (JSON files do): --request-id "
-                "leaves them out",
+                "text records do not show their request_id, so --request-id leaves them "
+                "out: write JSON log files to find records by it (LogConfig(json_output=True) "
+                "or the demo's and server's --json-logs)",
             )
             return None
         if not self.accepts(stamp, level, logger, None, message, trace):
@@ -278,7 +295,7 @@ class _Selector:
 
     def unparsed(self, line: str, malformed: bool) -> Record | None:
         """A line in none of alonechat's layouts, shown as it is (if ``grep`` finds it)."""
-        if self.grep is not None and self.grep.search(line) is None:
+        if self.grep is not None and not self.grep.search(line):
             return None
         if malformed:
             self.malformed += 1

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ._filters import RecordFilter, _Selector
+from ._lines import LINE_LIMIT, LineReader, cut_marker
 from ._records import Record
 
 #: The file read by default: every record at or above the configured level.
@@ -22,7 +23,6 @@ LOG_FILE = "alonechat.log"
 #: The error log: ERROR and above.
 ERRORS_FILE = "alonechat_errors.log"
 
-_CHUNK = 1 << 20  # bytes read at a time
 _GRACE = 2.0  # seconds a rotated-away file is still read (a writer not yet switched)
 _ATTEMPTS = 20  # tries at opening a consistent set of files while they rotate
 
@@ -43,13 +43,24 @@ class _Parser:
     """The lines of one file to the records the selection keeps: a text record is complete
     at the next record, or when its file ends or stays quiet (:meth:`finish`)."""
 
-    __slots__ = ("_known", "_match", "_pending", "_select")
+    __slots__ = ("_cut", "_known", "_match", "_pending", "_room", "_select")
 
     def __init__(self, select: _Selector) -> None:
         self._select = select
         self._pending: list[str] | None = None  # a text record, waiting for its traceback
         self._match: re.Match[str] | None = None
+        self._room = 0  # characters its traceback may still take
+        self._cut = 0  # its traceback lines left out (past LINE_LIMIT characters)
         self._known = False  # a record of alonechat's layouts was read in this file
+
+    def _under(self, line: str) -> None:
+        """A line under the text record waiting: its traceback, up to LINE_LIMIT characters."""
+        assert self._pending is not None
+        if len(line) < self._room:
+            self._pending.append(line)
+            self._room -= len(line) + 1
+        else:
+            self._cut += 1
 
     def feed(self, lines: list[str]) -> Iterator[Record]:
         select, skip, decode = self._select, self._select.skip, _DECODE
@@ -57,7 +68,7 @@ class _Parser:
             record: Record | None
             if not line:
                 if self._pending is not None:
-                    self._pending.append(line)
+                    self._under(line)
                 continue
             if line[0] == "{":
                 if self._pending is not None:
@@ -85,9 +96,10 @@ class _Parser:
                     if record is not None:
                         yield record
                 self._pending, self._match, self._known = [line], match, True
+                self._room, self._cut = LINE_LIMIT, 0
                 continue
             elif self._pending is not None and _STAMP.match(line) is None:
-                self._pending.append(line)  # under a text record: its traceback
+                self._under(line)  # under a text record: its traceback
                 continue
             else:
                 if self._pending is not None:
@@ -105,6 +117,8 @@ class _Parser:
         assert match is not None
         while len(lines) > 1 and not lines[-1]:
             lines.pop()
+        if self._cut:
+            lines.append(cut_marker(self._cut, "more lines").lstrip())
         return self._select.text(lines, match)
 
     def finish(self) -> Iterator[Record]:
@@ -127,9 +141,12 @@ def _identity(path: Path) -> _Identity | None:
 
 
 class _Source:
-    """One log file open for reading, plain or gzip: its lines as they can be read."""
+    """One log file open for reading, plain or gzip: its records as they can be read.
+    ``progress`` is called after each batch of lines (about 1 MiB) is read."""
 
-    def __init__(self, path: Path, select: _Selector) -> None:
+    def __init__(
+        self, path: Path, select: _Selector, progress: Callable[[], object] | None = None
+    ) -> None:
         raw = open(path, "rb")  # noqa: SIM115 - closed by close()
         try:
             status = os.fstat(raw.fileno())
@@ -142,7 +159,8 @@ class _Source:
         self.path, self._raw, self._stream, self._select = path, raw, stream, select
         self.identity: _Identity = (status.st_dev, status.st_ino)
         self.parser = _Parser(select)
-        self._tail = b""  # a line not complete yet
+        self._lines = LineReader(stream)
+        self._progress = progress
         self._broken = False
 
     @property
@@ -153,16 +171,19 @@ class _Source:
     def rewind(self) -> None:
         """Read again from the start (the file was truncated)."""
         self._raw.seek(0)
-        self._tail = b""
+        self._lines.reset()
 
-    def _rewritten(self, start: int) -> bool:
-        """Whether the file is no longer what was read up to ``start``: truncated in place
-        (logrotate's copytruncate) and written again, so that the byte before ``start`` is
+    def _rewritten(self) -> bool:
+        """Whether the file is no longer what was read: truncated in place (logrotate's
+        copytruncate) and written again past the point read, so that the byte before it is
         no longer the end of a line (a new file with a newline at that very byte is not
         noticed)."""
-        if start == 0 or self._tail:
+        start = self.offset
+        if start == 0 or self._lines.midline:
             return False
         try:
+            if os.fstat(self._raw.fileno()).st_size <= start:
+                return False  # nothing new to read
             return os.pread(self._raw.fileno(), 1, start - 1) != b"\n"
         except (AttributeError, OSError):  # no pread (Windows)
             return False
@@ -173,38 +194,26 @@ class _Source:
         Otherwise the file may still be written to, and when it was truncated in place
         (shorter than what was read, or written again since) it is read again from its
         start."""
-        feed = self.parser.feed
-        if not final and os.fstat(self._raw.fileno()).st_size < self.offset:
+        feed, lines = self.parser.feed, self._lines
+        if not final and (os.fstat(self._raw.fileno()).st_size < self.offset or self._rewritten()):
             yield from self.parser.finish()
             self.rewind()
         while not self._broken:
-            start = self.offset
             try:
-                data = self._stream.read1(_CHUNK)  # a gzip file cut short: all before the cut
+                batch = lines.read()  # a gzip file cut short: all before the cut
             except (EOFError, OSError, zlib.error) as exc:
                 self._broken = final = True
                 self._select.once(
                     f"broken {self.path}", f"cannot read {self.path} to its end ({exc})"
                 )
                 break
-            if not data:
+            if not batch:
                 break
-            if not final and self._rewritten(start):
-                yield from self.parser.finish()
-                self.rewind()
-                continue
-            if self._tail:
-                data = self._tail + data
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                self._tail = data
-                continue
-            self._tail = data[cut + 1 :]
-            yield from feed(data[:cut].decode("utf-8", "replace").split("\n"))
+            yield from feed(batch)
+            if self._progress is not None:
+                self._progress()
         if final:
-            if self._tail:
-                tail, self._tail = self._tail, b""
-                yield from feed([tail.decode("utf-8", "replace")])
+            yield from feed(lines.rest())
             yield from self.parser.finish()
 
     def close(self) -> None:
@@ -247,7 +256,11 @@ class LogReader:
 
     ``note`` is called, once per subject, with what the reader could not do (a filter that
     could not apply to some lines, a file it could not read); :attr:`malformed` counts the
-    malformed lines it passed on.
+    malformed lines it passed on. ``progress`` is called after each batch of lines read
+    (about 1 MiB), so that what was printed of it can be flushed at once.
+
+    Memory stays bounded whatever the files hold: a line over :data:`LINE_LIMIT` bytes is
+    cut (a marker says how many bytes), and so is a text record's traceback past that size.
     """
 
     def __init__(
@@ -257,9 +270,11 @@ class LogReader:
         *,
         name: str = LOG_FILE,
         note: Callable[[str], object] | None = None,
+        progress: Callable[[], object] | None = None,
     ) -> None:
         self.directory, self.name = Path(log_dir), name
         self._select = _Selector(selection or RecordFilter(), note or (lambda text: None))
+        self._progress = progress
 
     @property
     def malformed(self) -> int:
@@ -376,7 +391,7 @@ class LogReader:
 
     def _source(self, path: Path) -> _Source | None:
         try:
-            return _Source(path, self._select)
+            return _Source(path, self._select, self._progress)
         except FileNotFoundError:
             raise
         except OSError as exc:

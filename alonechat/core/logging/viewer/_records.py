@@ -41,11 +41,22 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u206
 _LINE_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def _escaped(text: str) -> str:
+    """``text`` with every control character escaped (safe_text), 64 Ki characters at a
+    time: a line of a million NULs would otherwise take a match object per character."""
+    if len(text) <= _SLICE:
+        return safe_text(text, _LONG)
+    return "".join(safe_text(text[at : at + _SLICE], _LONG) for at in range(0, len(text), _SLICE))
+
+
+_SLICE = 1 << 16
+
+
 def _shown(text: str) -> str:
     """``text`` with the characters that could act on a terminal written escaped."""
     if _UNSAFE.search(text) is None:
         return text
-    return "\n".join(safe_text(line, _LONG) for line in text.split("\n"))
+    return "\n".join(map(_escaped, text.split("\n")))
 
 
 @dataclass(slots=True)
@@ -105,7 +116,7 @@ class Record:
         parts = (when, level, logger, where, function, message, extras)
         if _LINE_UNSAFE.search("".join(map(str, parts))) is not None:
             when, level, logger, where, function, message, extras = (
-                safe_text(str(part), _LONG) for part in parts
+                _escaped(str(part)) for part in parts
             )
         if color:
             paint = _LEVEL_COLORS.get(level.upper(), "")

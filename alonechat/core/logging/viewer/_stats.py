@@ -10,9 +10,23 @@ from .._text import safe_text
 from ._records import _LONG, _PARSED, Record
 from ._values import level_rank
 
+#: Names counted one by one, per level and per logger; the records of more are counted
+#: together under :data:`OTHERS` (memory stays bounded whatever the file holds).
+NAMES_COUNTED = 10_000
+OTHERS = "(others)"
+
+
+def _count(counts: Counter[str], name: str) -> None:
+    if name in counts or len(counts) < NAMES_COUNTED:
+        counts[name] += 1
+    else:
+        counts[OTHERS] += 1
+
 
 class Stats:
-    """Counts of records per level and per logger, and the time span they cover."""
+    """Counts of records per level and per logger (:data:`NAMES_COUNTED` names at most
+    each, the records of the others under :data:`OTHERS`), and the time span they
+    cover."""
 
     def __init__(self) -> None:
         self.records = 0
@@ -29,8 +43,8 @@ class Stats:
             self.unparsed += 1
             return
         self.records += 1
-        self.levels[(record.level or "-").upper()] += 1
-        self.loggers[record.logger if record.logger is not None else "-"] += 1
+        _count(self.levels, (record.level or "-").upper())
+        _count(self.loggers, record.logger if record.logger is not None else "-")
         if record.timestamp != self._stamp[0]:  # text records share their second
             self._stamp = (record.timestamp, record.time)
         moment = self._stamp[1]

@@ -1,5 +1,4 @@
-"""Values given to the reader and found in logs: level names and ranks, times (ISO or ago),
-``--grep`` patterns."""
+"""Values given to the reader and found in logs: level names and ranks, times (ISO or ago)."""
 
 from __future__ import annotations
 
@@ -61,18 +60,6 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
             f"ago such as 10m, 2h, 3d; got {text!r}"
         )
     return moment
-
-
-def parse_pattern(text: str) -> re.Pattern[str]:
-    """A ``--grep`` regular expression, compiled.
-
-    Raises:
-        ValueError: for an invalid expression, saying why.
-    """
-    try:
-        return re.compile(text)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {text!r}: {exc}") from None
 
 
 def _moment(stamp: str | None) -> datetime | None:
