@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sys
 import threading
 import time
@@ -101,7 +102,9 @@ def flood(server: Server, seconds: float, counts: dict[str, int], number: int) -
                 client.send(json.dumps({"text": f"m{index}"}))
         except ConnectionClosed:
             pass
-        client.socket.close()  # gone without a closing handshake
+        # gone without a closing handshake (shutdown, not close: the descriptor stays the
+        # connection's until it is closed, so no other socket can get its number meanwhile)
+        client.socket.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(ConnectionClosed, OSError):
             client.__exit__(None, None, None)
 
