@@ -105,6 +105,7 @@ class Limits:
     max_messages_per_second: float
     message_burst: int
     max_connections: int
+    max_connections_per_address: int
     limit_concurrency: int
     timeout_keep_alive: int
     ws_ping_interval: float
@@ -145,11 +146,13 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str], limits: Li
     import uvicorn
 
     from alonechat.core.server import UnifiedWebSocketManager, create_app
+    from alonechat.core.server._limits import RefusedHandshakes, record_address
 
     manager = UnifiedWebSocketManager(
         max_messages_per_second=limits.max_messages_per_second,
         message_burst=limits.message_burst,
         max_connections=limits.max_connections,
+        max_connections_per_address=limits.max_connections_per_address,
     )
     for setup in [_load_hooks(spec) for spec in hooks]:
         setup(manager)
@@ -185,11 +188,18 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str], limits: Li
     uvicorn_errors = logging.getLogger("uvicorn.error")
     uvicorn_errors.addHandler(errors)
     # an attack repeats one error thousands of times a second (asyncio's "socket.accept()
-    # out of system resource"): each is logged once, then counted
-    repeats = RepeatFilter()
-    noisy = [logging.getLogger(name) for name in ("asyncio", "uvicorn.error", "alonechat.server")]
-    for noisy_logger in noisy:
-        noisy_logger.addFilter(repeats)
+    # out of system resource", a client refused over and over): each is logged once, then
+    # counted, per client address; uvicorn's INFO lines about each refused handshake too
+    repeats = RepeatFilter(key=record_address)
+    handshakes = RefusedHandshakes()
+    noisy = [
+        (logging.getLogger("asyncio"), repeats),
+        (logging.getLogger("alonechat.server"), repeats),
+        (logging.getLogger("uvicorn.error"), repeats),
+        (logging.getLogger("uvicorn.error"), handshakes),
+    ]
+    for noisy_logger, collapsing in noisy:
+        noisy_logger.addFilter(collapsing)
     previous = signal.signal(signal.SIGTERM, _stop)
     code = 0
     try:
@@ -203,9 +213,10 @@ def _serve(config: LogConfig, host: str, port: int, hooks: list[str], limits: Li
     finally:
         signal.signal(signal.SIGTERM, previous)
         uvicorn_errors.removeHandler(errors)
-        for noisy_logger in noisy:
-            noisy_logger.removeFilter(repeats)
+        for noisy_logger, collapsing in noisy:
+            noisy_logger.removeFilter(collapsing)
         repeats.flush()
+        handshakes.flush()
         logger.info("AloneChat stopped")
         reset_logging()  # flush and close every sink
     if not server.started:
@@ -391,15 +402,23 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         type=_positive(float),
         default=10.0,
         metavar="N",
-        help="messages a client may send a second on average; over it, an error frame, and "
-        "a client that keeps on is closed (1008, rate limit) (default 10)",
+        help="messages (and joins) a client address may send a second on average, however "
+        "many connections it makes; over it, an error frame, and a client that keeps on is "
+        "closed (1008, rate limit); a join over it is refused with HTTP 429 (default 10)",
     )
     server.add_argument(
         "--message-burst",
         type=_positive(int),
         default=20,
         metavar="N",
-        help="messages a client may send at once (default 20)",
+        help="messages (and joins) a client address may send at once (default 20)",
+    )
+    server.add_argument(
+        "--max-connections-per-address",
+        type=_positive(int),
+        default=20,
+        metavar="N",
+        help="connections one client address may have at once; beyond, HTTP 429 (default 20)",
     )
     server.add_argument(
         "--max-connections",

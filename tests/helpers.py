@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+import pytest
 
 #: The checkout: subprocesses import alonechat from here.
 REPO = Path(__file__).resolve().parent.parent
@@ -98,6 +102,29 @@ def start_python(
         stderr=stderr,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def small_disk(directory: Path, size: str) -> Iterator[Path]:
+    """A real file system of ``size`` (``mount -t tmpfs -o size=256k``) at ``directory``,
+    unmounted on the way out (lazily if still busy): a disk that really fills up. Skips the
+    test when mounting is refused (not root, no CAP_SYS_ADMIN, not Linux)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if sys.platform != "linux" or shutil.which("mount") is None:
+        pytest.skip("a small disk needs Linux's mount (tmpfs)")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs to fill up (root needed): {mounted.stderr.strip()}")
+    try:
+        yield directory
+    finally:
+        if subprocess.run(["umount", str(directory)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(directory)], capture_output=True, check=True)
 
 
 def free_port() -> int:

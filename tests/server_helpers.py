@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -95,6 +96,11 @@ class Server:
 
     def ws(self, user: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws?user={user}"
+
+    def socket_from(self, address: str) -> socket.socket:
+        """A TCP connection to the server from ``address`` (any of 127.0.0.0/8 on Linux),
+        for ``connect(server.ws(...), sock=...)``: a client with an address of its own."""
+        return socket.create_connection(("127.0.0.1", self.port), 10, source_address=(address, 0))
 
     def records(self) -> list[dict[str, Any]]:
         """The records written so far: complete lines only (a poll may catch the server in

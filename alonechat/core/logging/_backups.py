@@ -21,13 +21,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import BinaryIO
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from ._report import warn
+from ._report import Losses, warn
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: The values of ``LogConfig.rotate_at``: every hour, every day at midnight, or every week
@@ -83,10 +84,10 @@ def next_rotation(now: float, rotate_at: str, utc: bool) -> float:
 def backups(path: str, repair: bool = True) -> dict[int, str]:
     """The backups of ``path``: number -> file name, plain or ``.gz``.
 
-    With ``repair`` (only under the directory's lock), what a crash mid-compression left is
-    repaired: the temporary file of a process that is gone is removed, and a backup found
-    both plain and compressed keeps only the compressed one (renamed into place only once
-    complete).
+    With ``repair`` (only under the directory's lock), what a crash or a failed compression
+    left is repaired: a temporary file that no compression is writing now (its process is
+    gone, or it is this process's) is removed, and a backup found both plain and compressed
+    keeps only the compressed one (renamed into place only once complete).
     """
     directory, name = os.path.split(path)
     pattern = re.compile(
@@ -99,7 +100,7 @@ def backups(path: str, repair: bool = True) -> dict[int, str]:
             continue
         full = os.path.join(directory, entry)
         if match.group(3):
-            if repair and not _running(int(match.group(3))):
+            if repair and _stale(int(match.group(3)), full):
                 with contextlib.suppress(OSError):
                     os.remove(full)  # a compression cut short
             continue
@@ -114,10 +115,17 @@ def backups(path: str, repair: bool = True) -> dict[int, str]:
     return found
 
 
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` exists (this one included)."""
+def _stale(pid: int, temporary: str) -> bool:
+    """Whether no compression writes ``temporary`` (of process ``pid``) now: its process is
+    gone, or it is this process (a pid reused after a restart, say) and this process's
+    compressor is not writing it."""
     if pid == os.getpid():
-        return True
+        return COMPRESSOR.writing != temporary
+    return not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -170,6 +178,14 @@ def clean_up(path: str, lifecycle: Lifecycle, now: float) -> None:
                 os.remove(name)
 
 
+def repair(path: str) -> None:
+    """Under the directory's lock, remove what a crash or a failed compression left beside
+    ``path`` (see :func:`backups`); never raises (a directory that cannot be locked or
+    listed is left as it is)."""
+    with contextlib.suppress(OSError), interprocess_lock(path):
+        backups(path)
+
+
 @contextlib.contextmanager
 def interprocess_lock(path: str) -> Iterator[None]:
     """An exclusive ``flock`` on ``.<name>.lock`` beside ``path`` (created as needed); a
@@ -193,7 +209,9 @@ class Compressor:
     Each backup is compressed to a temporary file, which is renamed ``<backup>.gz`` under the
     directory's lock once complete, and then the plain backup is removed: a crash leaves
     either the plain backup or the complete ``.gz`` (:func:`backups` removes the other).
-    The ``.gz`` gets the log's ``file_mode``.
+    The ``.gz`` gets the log's ``file_mode``; a compression that fails (a full disk) removes
+    its temporary file. Failures are reported once per log file while they last: one line
+    when they start, one when a compression of that file works again, with their count.
     """
 
     def __init__(self) -> None:
@@ -201,6 +219,10 @@ class Compressor:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._busy = 0
+        #: The temporary file being written now, if any (only the compressor's thread sets it).
+        self.writing: str | None = None
+        #: Failed compressions, per log file (only the compressor's thread changes them).
+        self.failures: dict[str, Losses] = {}
 
     def submit(self, path: str, lifecycle: Lifecycle) -> None:
         """Compress every plain backup of ``path`` (soon, on the compressor's thread)."""
@@ -222,11 +244,20 @@ class Compressor:
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
+            path = job[0]
+            failures = self.failures.setdefault(path, Losses("attempt", "failed"))
             try:
                 compress_backups(*job)
             except Exception as exc:  # the thread outlives any one file
-                warn(f"cannot compress the backups of {job[0]} ({exc!r}); they stay plain")
+                failures.lost(
+                    1,
+                    f"cannot compress the backups of {path} ({exc!r}); they stay plain until "
+                    "it works",
+                )
+            else:
+                failures.ended(f"compressing the backups of {path} again")
             finally:
+                self.writing = None
                 with self._lock:
                     self._busy -= 1
 
@@ -252,15 +283,13 @@ def compress_backups(path: str, lifecycle: Lifecycle) -> None:
             settling = SETTLE - (time.time() - status.st_ctime)  # ctime: its rename
             if settling > 0:
                 time.sleep(settling)
-            temporary = f"{path}.{identity}{_TMP}{os.getpid()}"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
-            descriptor = os.open(temporary, flags, 0o600)
-            os.fchmod(descriptor, lifecycle.file_mode)  # the log's mode from the start
-            with os.fdopen(descriptor, "wb") as raw:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as target:
-                    shutil.copyfileobj(source, target, 1 << 20)
-                raw.flush()
-                os.fsync(raw.fileno())
+            temporary = COMPRESSOR.writing = f"{path}.{identity}{_TMP}{os.getpid()}"
+            try:
+                _gzip(source, temporary, lifecycle.file_mode)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(temporary)
+                raise
         with interprocess_lock(path):  # the backup may have moved up meanwhile: find it
             now_at = next(
                 (
@@ -277,6 +306,19 @@ def compress_backups(path: str, lifecycle: Lifecycle) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(now_at)
             clean_up(path, lifecycle, time.time())
+
+
+def _gzip(source: BinaryIO, temporary: str, mode: int) -> None:
+    """Write ``source`` gzipped to ``temporary`` (a new file of ``mode``, from the start),
+    synced to disk."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _CLOEXEC
+    descriptor = os.open(temporary, flags, 0o600)
+    with os.fdopen(descriptor, "wb") as raw:
+        os.fchmod(descriptor, mode)  # the log's mode from the start
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 def _inode(name: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -27,18 +28,25 @@ class RepeatFilter(logging.Filter):
     shutdown).
 
     Records are identical when they have the same logger, level, message template (the
-    ``msg`` before ``%``-formatting) and exception type. Put it on the loggers that may
-    repeat (``logger.addFilter``).
+    ``msg`` before ``%``-formatting), exception type and ``key``. Put it on the loggers that
+    may repeat (``logger.addFilter``).
 
     Args:
         window: Seconds during which repeats are held back (and counted).
         level: Records below this level (a stdlib level number) pass untouched: only
             warnings and errors are worth collapsing, routine lines are expected to repeat.
+        key: What else tells runs apart, from a record (e.g. the client address it is
+            about: each client's repeats are then collapsed on their own); None: nothing.
     """
 
-    def __init__(self, window: float = 60.0, level: int = logging.WARNING) -> None:
+    def __init__(
+        self,
+        window: float = 60.0,
+        level: int = logging.WARNING,
+        key: Callable[[logging.LogRecord], object] | None = None,
+    ) -> None:
         super().__init__()
-        self.window, self.level = window, level
+        self.window, self.level, self.key = window, level, key
         self._lock = threading.Lock()
         self._runs: dict[tuple[object, ...], _Run] = {}
 
@@ -46,7 +54,8 @@ class RepeatFilter(logging.Filter):
         if record.levelno < self.level:
             return True
         exc_type = record.exc_info[0] if record.exc_info else None
-        key = (record.name, record.levelno, str(record.msg), exc_type)
+        extra = self.key(record) if self.key is not None else None
+        key = (record.name, record.levelno, str(record.msg), exc_type, extra)
         now = time.monotonic()
         with self._lock:
             run = self._runs.get(key)

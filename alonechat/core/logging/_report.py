@@ -24,8 +24,8 @@ class Losses:
     Not locked: each owner calls it under its own lock, or accepts an approximate count.
     """
 
-    def __init__(self, unit: str = "record") -> None:
-        self.unit = unit
+    def __init__(self, unit: str = "record", outcome: str = "dropped") -> None:
+        self.unit, self.outcome = unit, outcome
         #: Lost in all, since this object was made.
         self.count = 0
         #: Whether a run of losses is going on (reported, not ended yet).
@@ -44,12 +44,13 @@ class Losses:
                 warn(report)
 
     def ended(self, report: str) -> None:
-        """End the run of losses: ``<report>; N records dropped since HH:MM:SS``."""
+        """End the run of losses: ``<report>; N records dropped since HH:MM:SS`` (the
+        ``unit`` and ``outcome`` given when made)."""
         if not self.ongoing:
             return
         self.ongoing = False
         lost = self.count - self._count_then
-        warn(f"{report}; {plural(lost, self.unit)} dropped since {self._since}")
+        warn(f"{report}; {plural(lost, self.unit)} {self.outcome} since {self._since}")
 
 
 def plural(count: int, unit: str) -> str:

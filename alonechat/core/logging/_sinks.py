@@ -32,6 +32,7 @@ from ._backups import (
     interprocess_lock,
     next_rotation,
     period_start,
+    repair,
     shift,
 )
 from ._report import Losses, warn
@@ -48,6 +49,20 @@ ERROR_LOG = "alonechat_errors.log"
 # its place would send the records (and the log's writes) to a file of the planter's choice.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+#: Written after a record that a failed write cut short (a full disk), before the next record
+#: (or the rotation) when nothing was written after it: the fragment and this mark make one
+#: line, which no layout parses (JSON files stay one object per line but for it).
+CUT_MARK = b" [alonechat: the rest of this record could not be written]\n"
+
+
+class _CutError(OSError):
+    """A write that failed after ``whole`` of its records had reached the file; ``done``:
+    the index, in the records being written, of the first record not written whole."""
+
+    def __init__(self, exc: OSError, whole: int) -> None:
+        super().__init__(exc.errno, exc.strerror)
+        self.whole = whole
+        self.done: int | None = None
 
 
 class Writable(Protocol):
@@ -88,7 +103,10 @@ class RotatingFile:
 
     When a write fails (a full disk, a deleted directory), one warning goes to stderr, the
     record is dropped, and the next record tries again (reopening the file): the application
-    is never interrupted. When rotating fails (the lock file cannot be made, no descriptor
+    is never interrupted. Only records not written whole are counted as dropped; one that
+    the failure cut in the middle is ended with CUT_MARK by the next write that works (or
+    the rotation), so that it is one malformed line and the next record starts its own.
+    When rotating fails (the lock file cannot be made, no descriptor
     left, renames refused), one warning goes to stderr and the file grows past
     ``max_bytes``: the record is written, not dropped. A file deleted (or in a deleted
     directory) is noticed within ``VERIFY_EVERY`` records and replaced by a new file at
@@ -119,12 +137,14 @@ class RotatingFile:
         self._cannot_rotate = False
         self._checked = 0.0  # when the path was last compared with the open file
         self._unverified: list[bytes] = []  # written since the file was last verified
-        self._torn = False  # the last write stopped part-way
+        self._torn_at: int | None = None  # the end of a record cut short, if the file ends so
         # records handed over by threads that found another one writing (see write_records)
         self._waiting: collections.deque[bytes] = collections.deque()
         self.configure(max_bytes=max_bytes, **lifecycle)
         with self._lock:
             self._open()  # a bad path fails now, at configuration time
+        if self.lifecycle.compress:
+            repair(self.path)  # a temporary file a crash or a failed compression left
 
     def configure(self, *, max_bytes: int, **lifecycle: Any) -> None:
         """Change the rotation settings of an open file: ``max_bytes`` and the
@@ -172,7 +192,8 @@ class RotatingFile:
 
     def write_records(self, records: Sequence[bytes]) -> None:
         """Append encoded records, each ending in a newline, in as few ``write`` calls as
-        rotation allows. Records that cannot be written are counted in ``losses``.
+        rotation allows. Records that cannot be written are counted in ``losses``; a run
+        of losses ends as soon as one record is written.
 
         Threads never wait for each other here: a thread that finds another one writing
         this file leaves its records to that one, which writes them right after its own
@@ -193,15 +214,18 @@ class RotatingFile:
         waiting = self._waiting
         count = len(waiting)
         records = [waiting.popleft()] if count == 1 else [waiting.popleft() for _ in range(count)]
-        done = 0
+        done, error = 0, None
         try:
             while done < count:
                 done = self._append(records, done)
         except OSError as exc:
-            self._lost(count - done, exc)
-            return
-        if self.losses.ongoing:
+            error = exc
+            if isinstance(exc, _CutError) and exc.done is not None:
+                done = exc.done  # those before the cut are in the file
+        if done and self.losses.ongoing:
             self.losses.ended(f"writing {self.path} again")
+        if error is not None:
+            self._lost(count - done, error)
 
     def _lost(self, count: int, exc: OSError) -> None:
         self._close()
@@ -233,7 +257,11 @@ class RotatingFile:
                 size += len(records[end])
                 end += 1
             first = b"".join(records[start:end])
-        self._write(first)
+        try:
+            self._write(first, records[start:end])
+        except _CutError as cut:
+            cut.done = start + cut.whole
+            raise
         unverified = self._unverified
         unverified.append(first)
         if len(unverified) >= VERIFY_EVERY or len(records) > 1:
@@ -274,7 +302,7 @@ class RotatingFile:
             return
         self._close()
         self._open()
-        self._write(b"".join(written))
+        self._write(b"".join(written), written)
 
     def stop(self) -> None:
         """Close the file (loguru calls this when its handler is removed); a later write
@@ -294,17 +322,33 @@ class RotatingFile:
         mine = os.fstat(self._fd)
         return (on_disk.st_ino, on_disk.st_dev) == (mine.st_ino, mine.st_dev)
 
-    def _write(self, data: bytes) -> None:
-        assert self._fd is not None
-        if self._torn:  # a record was cut short (full disk): end its line first
-            data = b"\n" + data
-        written = os.write(self._fd, data)  # the usual case: all of it at once
-        if written < len(data):
-            self._torn = True  # until the rest is written (it stays so if a write fails)
-            view = memoryview(data)[written:]
-            while view:
-                view = view[os.write(self._fd, view) :]
-        self._torn = False
+    def _write(self, data: bytes, parts: Sequence[bytes]) -> None:
+        """Write all of ``data`` (``parts`` joined, each ending a line), after CUT_MARK if the
+        file ends with a record cut short by this object's last write.
+
+        Raises:
+            _CutError: a write failed (``whole``: the parts that reached the file whole).
+                When it stopped inside a part, the file now ends with a cut record.
+        """
+        fd = self._fd
+        assert fd is not None
+        mark = b""
+        if self._torn_at is not None and os.lseek(fd, 0, os.SEEK_END) == self._torn_at:
+            mark, data = CUT_MARK, CUT_MARK + data
+        self._torn_at = None  # (another process appended after a cut: its line is lost)
+        written = 0
+        try:
+            while written < len(data):  # usually one write; a short one means trouble
+                written += os.write(fd, memoryview(data)[written:])
+        except OSError as exc:
+            whole, rest = 0, written - len(mark)
+            for part in parts:
+                if rest < len(part):
+                    break
+                rest, whole = rest - len(part), whole + 1
+            if rest:  # in the mark, or inside a record: the file ends with a cut record
+                self._torn_at = os.lseek(fd, 0, os.SEEK_END)
+            raise _CutError(exc, whole) from None
 
     def _open(self) -> None:
         """Open (or create) the log file, never through a symbolic link.
@@ -328,7 +372,6 @@ class RotatingFile:
             ) from None
         size = os.fstat(fd).st_size
         if size == 0:  # a new file: its mode whatever the umask (an admin's choice is kept)
-            self._torn = False
             with contextlib.suppress(OSError):
                 os.fchmod(fd, self.lifecycle.file_mode)
         self._fd = fd
@@ -392,6 +435,9 @@ class RotatingFile:
         """``path`` becomes ``path.1`` and the backups move up one number (see
         ``_backups.shift``); then the cleanup policies run and the new backup is handed to
         the compressor. With ``backup_count`` 0 the full file is discarded."""
+        if self._torn_at is not None:  # end the cut record's line in the file it is in
+            with contextlib.suppress(OSError):
+                self._write(b"", ())
         self._close()
         lifecycle = self.lifecycle
         if lifecycle.backup_count == 0:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -116,15 +116,44 @@ def _foreign_origin(websocket: WebSocket, allowed: frozenset[str]) -> str | None
 async def _chat(websocket: WebSocket) -> None:
     manager: Manager = websocket.app.state.manager
     user = websocket.query_params.get("user", "")
+    address = websocket.client.host if websocket.client else None
     origin = _foreign_origin(websocket, websocket.app.state.allowed_origins)
     if origin is not None:  # another site's page in a visitor's browser: refused with 403
         manager.metrics.increment("websocket.foreign_origin")
         _LOGGER.warning(
             "websocket refused: origin %s is not this server's (see --allow-origin)",
-            origin, extra={"origin": origin, "user": user},
+            origin, extra={"origin": origin, "user": user, "address": address},
         )  # fmt: skip
         await websocket.close(code=POLICY_VIOLATION)  # before accept: HTTP 403
         return
+    if address is None:  # not over IP (a unix socket): no address to hold limits for
+        await _session(websocket, manager, user)
+        return
+    problem = manager.admit(address)
+    if problem is not None:  # over its address's rate or connections: HTTP 429
+        await _deny(websocket, problem)
+        return
+    try:
+        await _session(websocket, manager, user, address)
+    finally:
+        manager.release(address)
+
+
+async def _deny(websocket: WebSocket, reason: str) -> None:
+    """Refuse the handshake with HTTP 429 and ``reason`` (403 from a server without the
+    WebSocket denial response extension)."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        response = PlainTextResponse(reason + "\n", status_code=429, headers={"Retry-After": "1"})
+        await websocket.send_denial_response(response)
+    else:  # pragma: no cover - uvicorn has the extension
+        await websocket.close(code=TRY_AGAIN_LATER)
+
+
+async def _session(
+    websocket: WebSocket, manager: Manager, user: str, address: str | None = None
+) -> None:
+    """Accept the connection, join ``user`` and relay their frames until either side
+    closes."""
     await websocket.accept()
     code = NORMAL
     metadata = {
@@ -132,7 +161,7 @@ async def _chat(websocket: WebSocket) -> None:
         "request_id": websocket.scope.get("state", {}).get("request_id"),
     }
     try:
-        problem = await manager.connect(user, websocket, metadata)
+        problem = await manager.connect(user, websocket, metadata, address)
         if problem is not None:  # the whole reason first; a close frame holds 123 bytes
             code = TRY_AGAIN_LATER if problem == SERVER_FULL else POLICY_VIOLATION
             await websocket.send_text(json.dumps({"type": "error", "error": problem}))
@@ -167,6 +196,10 @@ def create_app(manager: Manager | None = None, allowed_origins: Iterable[str] = 
     refused with HTTP 403 and a WARNING: without this check, any page a visitor opens could
     join and post from the visitor's browser (cross-site WebSocket hijacking). Clients that
     send no ``Origin`` (not browsers) are not concerned.
+
+    A handshake from a client address over its rate, or with its
+    ``max_connections_per_address`` open already (see :class:`UnifiedWebSocketManager`),
+    is refused with HTTP 429 and a WARNING, before any join or broadcast.
 
     ``manager`` keeps the connections (a new :class:`UnifiedWebSocketManager` with its
     defaults when None). ``GET /health`` returns ``{"status": "ok", "users": int}``;

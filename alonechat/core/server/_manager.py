@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 import unicodedata
 from typing import Any, Protocol
 
@@ -13,6 +12,7 @@ from alonechat.core.logging import get_logger
 from alonechat.core.logging.utils import MetricsCollector, RequestLogger
 
 from ._hooks import Hook, HookContext, HookPhase, HookRegistry
+from ._limits import AddressLimits, TokenBucket
 
 #: Close codes sent to clients (RFC 6455; 1013 "Try Again Later" from IANA's registry).
 NORMAL, POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR, TRY_AGAIN_LATER = (
@@ -45,27 +45,6 @@ class RateLimitError(Exception):
     and this message (which starts with ``rate limit``) as the reason."""
 
 
-class _TokenBucket:
-    """``rate`` frames a second on average, ``burst`` at once (a token bucket)."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens, self.when = float(burst), time.monotonic()
-        #: Frames refused since the last one taken: the client keeps on.
-        self.refused = 0
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.when) * self.rate)
-        self.when = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            self.refused = 0
-            return True
-        self.refused += 1
-        return False
-
-
 def close_reason(reason: str) -> str:
     """``reason`` cut to the 123 UTF-8 bytes a close frame can carry, whole characters only."""
     return reason.encode("utf-8")[:123].decode("utf-8", "ignore")
@@ -89,7 +68,7 @@ class _Client:
         connection: Connection,
         metadata: dict[str, Any],
         limit: int,
-        bucket: _TokenBucket,
+        bucket: TokenBucket,
     ) -> None:
         self.user, self.connection, self.metadata = user, connection, metadata
         self.limit, self.waiting, self.closed = limit, 0, False
@@ -119,15 +98,19 @@ class UnifiedWebSocketManager:
     that falls behind (``max_queued_bytes`` waiting, or a send slower than ``send_timeout``)
     is closed with 1008 and a ``too slow: ...`` reason, with one WARNING.
 
-    Each client may send ``max_messages_per_second`` frames a second on average and
-    ``message_burst`` at once (a token bucket): a frame over that gets an ``error`` frame
-    back and is dropped, and a client that sends ``message_burst`` more while over the limit
-    is closed with 1008 and a ``rate limit: ...`` reason (:class:`RateLimitError`). At most
-    ``max_connections`` users are connected; a join beyond is refused with
-    :data:`SERVER_FULL` (the page closes it with 1013, "try again later").
+    Each client address may send ``max_messages_per_second`` frames a second on average and
+    ``message_burst`` at once (a token bucket shared by the address's connections and kept
+    when they close, so reconnecting under another name buys nothing; each join, see
+    :meth:`admit`, takes a token too): a frame over that gets an ``error`` frame back and is
+    dropped, and a client that sends ``message_burst`` more while over the limit is closed
+    with 1008 and a ``rate limit: ...`` reason (:class:`RateLimitError`). An address has at
+    most ``max_connections_per_address`` connections at once. At most ``max_connections``
+    users are connected; a join beyond is refused with :data:`SERVER_FULL` (the page closes
+    it with 1013, "try again later").
 
     Counters in :attr:`metrics`: ``websocket.connections``, ``websocket.rejected``,
-    ``websocket.errors``, ``websocket.too_slow``, ``websocket.rate_limited``,
+    ``websocket.address_limited``, ``websocket.errors``, ``websocket.too_slow``,
+    ``websocket.rate_limited``,
     ``messages.total``, ``messages.bytes`` (of message text, UTF-8), ``messages.refused``,
     ``messages.too_big``, ``messages.over_rate``.
 
@@ -138,10 +121,12 @@ class UnifiedWebSocketManager:
             before it is dropped.
         send_timeout: Seconds one send to a client may take before it is dropped.
         hook_timeout: Seconds an ``async`` hook may take before it counts as failed.
-        max_messages_per_second: Frames a client may send a second, on average.
-        message_burst: Frames a client may send at once (and how many more, while over the
-            limit, before it is closed).
+        max_messages_per_second: Frames (and joins) a client address may send a second,
+            on average.
+        message_burst: Frames (and joins) a client address may send at once (and how many
+            more, while over the limit, before the connection is closed).
         max_connections: Users connected at once.
+        max_connections_per_address: Connections one client address may have at once.
         metrics: Where counters and timings go (a new collector by default).
     """
 
@@ -156,16 +141,26 @@ class UnifiedWebSocketManager:
         max_messages_per_second: float = 10.0,
         message_burst: int = 20,
         max_connections: int = 500,
+        max_connections_per_address: int = 20,
         metrics: MetricsCollector | None = None,
     ) -> None:
-        if not max_messages_per_second > 0 or message_burst < 1 or max_connections < 1:
+        if (
+            not max_messages_per_second > 0
+            or message_burst < 1
+            or max_connections < 1
+            or max_connections_per_address < 1
+        ):
             raise ValueError(
-                "max_messages_per_second must be > 0, message_burst and max_connections >= 1; "
-                f"got {max_messages_per_second!r}, {message_burst!r}, {max_connections!r}"
+                "max_messages_per_second must be > 0, message_burst, max_connections and "
+                f"max_connections_per_address >= 1; got {max_messages_per_second!r}, "
+                f"{message_burst!r}, {max_connections!r}, {max_connections_per_address!r}"
             )
         self.max_messages_per_second = max_messages_per_second
         self.message_burst = message_burst
         self.max_connections = max_connections
+        self.limits = AddressLimits(
+            max_messages_per_second, message_burst, max_connections_per_address
+        )
         self.max_message_bytes = max_message_bytes
         self.max_name_length = max_name_length
         self.max_queued_bytes = max_queued_bytes
@@ -213,15 +208,40 @@ class UnifiedWebSocketManager:
             return "user name is already connected"
         return None
 
+    def admit(self, address: str) -> str | None:
+        """Before a connection from ``address`` (an IP address) is accepted: count it and
+        take a token from the address's bucket; returns why it is refused instead (over
+        the rate, or ``max_connections_per_address`` open), with a WARNING (whose repeats
+        the server collapses per address), or None. Call :meth:`release` once an admitted
+        connection closes."""
+        problem = self.limits.admit(address)
+        if problem is not None:
+            self.metrics.increment("websocket.address_limited")
+            self._logger.warning(
+                "websocket refused from %s: %s", address, problem,
+                extra={"address": address, "reason": problem},
+            )  # fmt: skip
+        return problem
+
+    def release(self, address: str) -> None:
+        """An admitted connection from ``address`` closed (see :meth:`admit`)."""
+        self.limits.release(address)
+
     async def connect(
-        self, user_id: str, connection: Connection, metadata: dict[str, Any] | None = None
+        self,
+        user_id: str,
+        connection: Connection,
+        metadata: dict[str, Any] | None = None,
+        address: str | None = None,
     ) -> str | None:
         """Admit ``user_id``; returns why it was refused (bad name, a hook), or None.
 
         ``connection`` is where the user's frames are sent (a Starlette ``WebSocket``, or
         anything with its ``send_text`` and ``close``). ``metadata`` (``client``,
         ``request_id``, ...) is copied, then shared by every hook of this connection, in
-        every phase. The name stays reserved while the PRE_CONNECT hooks run.
+        every phase. The name stays reserved while the PRE_CONNECT hooks run. ``address``
+        (the client's IP address) makes the user's frames count against that address's
+        rate; without it, against this connection's own.
         """
         problem = self.check_name(user_id)
         if problem is None and len(self._clients) + len(self._joining) >= self.max_connections:
@@ -239,7 +259,10 @@ class UnifiedWebSocketManager:
             self.metrics.increment("websocket.rejected")
             self._events.log_websocket_event("rejected", user=user_id, reason=problem)
             return problem
-        bucket = _TokenBucket(self.max_messages_per_second, self.message_burst)
+        if address is not None:
+            bucket = self.limits.bucket(address)
+        else:
+            bucket = TokenBucket(self.max_messages_per_second, self.message_burst)
         client = _Client(user_id, connection, context.metadata, self.max_queued_bytes, bucket)
         client.writer = asyncio.create_task(self._write(client), name=f"send to {user_id}")
         self._clients[key] = client

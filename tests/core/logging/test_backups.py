@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from alonechat.core.logging import LogConfig, get_logger, reset_logging
+from alonechat.core.logging import LogConfig, get_logger, reset_logging, stats
 from alonechat.core.logging._backups import COMPRESSOR, backups, next_rotation, period_start
-from alonechat.core.logging._sinks import RotatingFile
-from tests.helpers import start_python
+from alonechat.core.logging._sinks import CUT_MARK, RotatingFile
+from tests.helpers import small_disk, start_python
 
 
 def _utc(text: str) -> float:
@@ -301,3 +302,65 @@ def test_a_planted_symlink_among_the_backups_is_never_compressed(
     assert not list(tmp_path.glob("*.gz*"))
     assert private.read_text() == "not yours\n"
     assert "not compressing" in capsys.readouterr().err
+
+
+def test_a_full_disk_gets_one_compression_warning_and_leaves_no_temporary(
+    configure: Callable[..., LogConfig],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On a real 512 KiB file system filled by the log: the failed compressions say one
+    line (not one per rotation) and leave no ``.gz.tmp-<pid>``; once there is room, one
+    line with their count, and every backup is compressed; the records found plus those
+    counted dropped are the records logged."""
+    disk = tmp_path / "disk"
+    with small_disk(disk, "512k"):
+        (disk / "filler").write_bytes(b"f" * 131_072)
+        before = stats()["dropped"]
+        configure(
+            log_dir=disk, max_bytes=32_768, backup_count=50, compress="gz",
+            format_string="%(message)s",
+        )  # fmt: skip
+        logger = get_logger("disk")
+        phases = [20_000, 600]  # 97-byte records: the disk fills; then ~58 KB, after freeing
+        number = 0
+        for phase, count in enumerate(phases):
+            for _ in range(count):
+                logger.info("rec %06d %s end", number, "x" * 81)
+                number += 1
+            assert COMPRESSOR.wait(60)
+            assert not list(disk.glob("*.tmp-*"))
+            if phase == 0:
+                full = capsys.readouterr().err
+                (disk / "filler").unlink()
+        err = capsys.readouterr().err
+        path = disk / "alonechat.log"
+        names = backups(str(path))
+        lines = all_records(path)
+        dropped = stats()["dropped"] - before
+    assert full.count("cannot compress the backups") == 1, full
+    assert "cannot compress the backups" not in err
+    (failed,) = re.findall(r"compressing the backups of .* again; (\d+) attempts? failed", err)
+    assert int(failed) >= 2  # each rotation while full tried, and failed, silently
+    assert len(names) > 5
+    assert all(name.endswith(".gz") for name in names.values())
+    mark = CUT_MARK.decode().rstrip("\n")
+    found = [int(line.split()[1]) for line in lines if not line.endswith(mark)]
+    assert all(re.fullmatch(r"rec \d{6} x{81} end", line) for line in lines if line[-1] != "]")
+    assert sorted(found) == found
+    assert len(set(found)) == len(found)
+    assert len(found) + dropped == sum(phases)
+    assert found[-100:] == list(range(sum(phases) - 100, sum(phases)))
+
+
+def test_temporaries_left_behind_are_removed_at_start(tmp_path: Path) -> None:
+    """A ``.gz.tmp-<pid>`` of a process that is gone, or of this pid (a restart that got
+    the same pid, as a container's first process does), is removed when the log opens;
+    backups stay."""
+    path = tmp_path / "app.log"
+    Path(f"{path}.1").write_text("one\n")
+    for pid in (999_999_999, os.getpid()):
+        Path(f"{path}.1.gz.tmp-{pid}").write_text("half")
+    file = RotatingFile(path, max_bytes=1000, backup_count=5, file_mode=0o600, compress=True)
+    file.stop()
+    assert sorted(os.listdir(tmp_path)) == [".app.log.lock", "app.log", "app.log.1"]

@@ -66,3 +66,28 @@ def test_after_the_window_the_next_record_carries_the_count(
         logger.removeFilter(repeats)
     assert read_lines(log_dir / "alonechat.log") == ["disk full"] * 3
     assert logging.getLogger("window").filters == []
+
+
+def test_a_key_collapses_each_clients_repeats_on_their_own(
+    configure: Configure, log_dir: Path
+) -> None:
+    """With ``key`` (here the client address a record is about), each key's run is
+    collapsed on its own: one line per client, not one for all of them."""
+    configure(format_string="%(message)s")
+    logger = get_logger("refusals")
+    repeats = RepeatFilter(window=3600, key=lambda record: getattr(record, "address", None))
+    logger.addFilter(repeats)
+    try:
+        for index in range(300):
+            address = f"192.0.2.{index % 3}"
+            logger.warning("refused %s", address, extra={"address": address})
+    finally:
+        logger.removeFilter(repeats)
+    repeats.flush()
+    lines = [
+        re.sub(r"since \d\d:\d\d:\d\d", "since T", x) for x in read_lines(log_dir / "alonechat.log")
+    ]
+    assert lines[:3] == ["refused 192.0.2.0", "refused 192.0.2.1", "refused 192.0.2.2"]
+    assert sorted(lines[3:]) == [
+        f"refused 192.0.2.{n} (repeated 99 times since T)" for n in range(3)
+    ]

@@ -22,7 +22,11 @@ from tests.server_helpers import Server, get, run_server
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with run_server(tmp_path_factory.mktemp("chat")) as running:
+    """A server whose per-address limits let this module's clients, all from 127.0.0.1,
+    connect as often as they do (the limits are tested with ``guarded`` and in
+    test_limits.py)."""
+    limits = ("--max-messages-per-second", "1000", "--message-burst", "1000")
+    with run_server(tmp_path_factory.mktemp("chat"), *limits) as running:
         yield running
 
 
@@ -301,7 +305,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_a_flooding_client_is_told_then_closed_and_nobody_else_is(guarded: Server) -> None:
-    with connect(guarded.ws("rita")) as rita, connect(guarded.ws("fred")) as fred:
+    fred_from = guarded.socket_from("127.0.0.2")  # another address: his own limits
+    with connect(guarded.ws("rita")) as rita, connect(guarded.ws("fred"), sock=fred_from) as fred:
         frames(rita, 2)  # rita's join, fred's join
         frames(fred, 1)
         for index in range(200):

@@ -125,7 +125,12 @@ def test_the_spec_hook_sample_runs(configure: Configure, log_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "limits",
-    [{"max_messages_per_second": 0}, {"message_burst": 0}, {"max_connections": 0}],
+    [
+        {"max_messages_per_second": 0},
+        {"message_burst": 0},
+        {"max_connections": 0},
+        {"max_connections_per_address": 0},
+    ],
 )
 def test_bad_limits_are_refused_naming_them(limits: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="max_messages_per_second must be > 0, message_burst"):
