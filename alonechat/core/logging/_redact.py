@@ -16,6 +16,7 @@ Two kinds of rule, applied in one pass over each string:
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlsplit
@@ -34,7 +35,8 @@ DEFAULT_KEYS = (
     "client_key", "encryption_key", "master_key", "key", "credential", "credentials", "auth",
     "authorization", "bearer", "signature", "sig", "session", "sessionid", "cookie", "jwt",
     "otp", "card_number", "cardnumber", "credit_card", "creditcard", "cc_number", "pan", "cvv",
-    "cvc", "ssn", "dsn",
+    "cvc", "ssn", "dsn", "account_key", "cookies", "jsessionid", "phpsessid", "sid", "csrf",
+    "csrftoken", "xsrf", "iban",
 )  # fmt: skip
 
 # A name whose last word is one of these describes a secret rather than holding one
@@ -167,6 +169,41 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+# ISO 13616 IBAN lengths by country (SWIFT's IBAN registry).
+_IBAN_LENGTHS = dict(
+    (entry[:2], int(entry[2:]))
+    for entry in (
+        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 "
+        "DJ27 DK18 DO28 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 "
+        "HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 LY25 MC27 "
+        "MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 "
+        "RS22 RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 "
+        "VG24 XK20"
+    ).split()
+)
+
+
+def _iban(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the IBAN at ``start`` (country code) in ``text[start:end]`` (which may run
+    on into following words), when its country's length and mod-97 check digits are right."""
+    length = _IBAN_LENGTHS.get(text[start : start + 2])
+    if length is None:
+        return None
+    chars: list[str] = []
+    stop = start
+    for stop in range(start, end):
+        if text[stop] != " ":
+            chars.append(text[stop])
+            if len(chars) == length:
+                break
+    stop += 1
+    if len(chars) != length or (stop < len(text) and text[stop].isalnum()):
+        return None
+    compact = "".join(chars)
+    digits = "".join(str(int(char, 36)) for char in compact[4:] + compact[:4])
+    return (start, stop) if int(digits) % 97 == 1 else None
+
+
 # RFC 6750's b64token: these characters, then "=" padding only at the end.
 _TOKEN = r"(?=[A-Za-z]*[0-9._~+/-])[A-Za-z0-9._~+/-]{8,}=*(?![\w.~+/=-])"
 _CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
@@ -183,35 +220,57 @@ _CARD = r"(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])"
 _ALTERNATIVES = [
             r"=(?P<sep>)",
             r":(?://(?:hooks\.slack\.com/services/(?P<slack_webhook>[A-Za-z0-9/_-]+)"
-            r"|[^\s:/@]+:(?P<url_password>[^\s@/]+)(?=@))"
+            r"|[^\s:/@]*:(?P<url_password>[^\s@/]+)(?=@))"
             r"|(?<=\d:)AA(?P<telegram_bot_token>[A-Za-z0-9_-]{33})(?![\w-])"
             r"|(?P<sep_colon>))",
             "\uff1a(?P<sep_wide>)",
             r"%(?P<sep_encoded>3[DdAa])",
-            r"-(?:----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----(?P<pem_private_key>(?s:.*?-----END"
-            r"[A-Z0-9 ]{0,40}PRIVATE KEY-----|.*))"
-            r"|(?<=\bglpat-)(?P<gitlab_token>[A-Za-z0-9_-]{20,})"
+            r"-(?:----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<pem_private_key>(?s:.*?"
+            r"-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|.*))"
+            r"|(?<=\bPuTTY-)User-Key-File-\d+:(?P<putty_private_key>(?s:.*?Private-MAC: *"
+            r"[0-9a-fA-F]+|.*))"
+            r"|(?<![\w-]-)(?:u|-user)(?:=|[ '\"]+)[^\s:'\"]+:(?P<cli_password>[^\s'\"]+)"
+            r"|(?<![\w-]-)-?(?P<sep_flag>[A-Za-z][A-Za-z0-9_-]{0,40})(?:=|['\"]?, ?['\"]?| +)"
+            r"|(?<=(?<![\w-])\d{3}-)(?P<ssn>\d\d-\d{4})(?![\w-])"
+            r"|(?<=\bsk-)(?:ant-(?:api|admin)\d\d-(?P<anthropic_key>[A-Za-z0-9_-]{32,})"
+            r"|(?:proj|svcacct|admin)-(?P<openai_key>[A-Za-z0-9_-]{32,})"
+            r"|(?P<openai_legacy_key>[A-Za-z0-9]{32,}))"
+            r"|(?:(?<=\bglpat-)|(?<=\bglrt-)|(?<=\bgldt-)|(?<=\bglptt-)|(?<=\bglrtr-))"
+            r"(?P<gitlab_token>[A-Za-z0-9_-]{20,})"
+            r"|(?<=\bpypi-)(?P<pypi_token>AgE[A-Za-z0-9_-]{50,})"
             r"|(?<=\bxox[abposr]-)(?P<slack_token>[A-Za-z0-9-]{10,}))",
             r"_(?:(?<=\bgh[pousr]_)(?P<github_token>[A-Za-z0-9]{36,})"
             r"|(?<=\bgithub_pat_)(?P<github_pat>[A-Za-z0-9_]{22,})"
             r"|(?<=\b[sr]k_)(?:live|test)_(?P<stripe_key>[A-Za-z0-9]{10,})"
-            r"|(?<=\bwhsec_)(?P<stripe_webhook_secret>[A-Za-z0-9]{20,}))",
-            r"\.eyJ(?P<jwt>[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
+            r"|(?<=\bwhsec_)(?P<stripe_webhook_secret>[A-Za-z0-9]{20,})"
+            r"|(?<=\bshp[a-z]{2}_)(?P<shopify_token>[a-fA-F0-9]{32})(?![\w-])"
+            r"|(?<=\bnpm_)(?P<npm_token>[A-Za-z0-9]{36})(?![\w-])"
+            r"|(?<=\bhf_)(?P<huggingface_token>[A-Za-z]{34})(?![\w-]))",
+            r"\.(?:eyJ(?P<jwt>[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)"
+            r"|(?<=\bya29\.)(?P<google_oauth_token>[A-Za-z0-9_-]{20,})"
+            r"|(?<=\bSG\.)(?P<sendgrid_key>[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![\w-]))",
             r"A(?:(?<![A-Z0-9]A)(?P<aws_access_key_id>(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)"
             r"[A-Z0-9]{16})(?![A-Z0-9])"
             r"|(?<![\w-]A)Iza(?P<google_api_key>[0-9A-Za-z_-]{35})(?![\w-]))",
             rf"B(?<!\wB)(?:earer|asic)\s+(?P<http_credentials>{_TOKEN})",
             rf"T(?<!\wT)oken\s+(?P<token_credentials>{_TOKEN})",
+            r"J(?<=\beyJ)(?P<base64_json>[A-Za-z0-9+/_-]{16,}={0,2})",
 ]  # fmt: skip
-_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"]
+# Card numbers and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
+# written compact or in groups of four), checked in Python (Luhn, mod 97 and the country's
+# length).
+_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"] + [
+    r"(?<=\b[A-Z]{2})(?P<iban>[0-9]{2}(?: ?[A-Z0-9]){11,30})"
+]
 _SCAN = re.compile("|".join(_ALTERNATIVES + _CARDS))
-# The same without card numbers, for text with fewer than 13 digits (a time, an address):
-# digits are common, and each one would be a place to try.
+# The same without card numbers and IBANs, for text with fewer than 12 digits (a time, an
+# address): digits are common, and each one would be a place to try.
 _SCAN_NO_CARDS = re.compile("|".join(_ALTERNATIVES))
+_MIN_DIGITS = 12  # an IBAN has 12 or more (NL91ABNA0417164300), a card number 13 or more
 _DIGITS = b"0123456789"
 # Printable ASCII characters none of _SCAN's alternatives starts with: text made of them
 # only has no secret (and needs no escaping); and the ASCII control characters.
-_STARTS = b"=:%-_.ABT0123456789"
+_STARTS = b"=:%-_.ABJT0123456789"
 _PLAIN = bytes(c for c in PRINTABLE_ASCII if c not in _STARTS)
 _CONTROLS = bytes(c for c in range(128) if c not in PRINTABLE_ASCII)
 #: What is recognised in any text whatever its name: the names of ``_SCAN``'s groups
@@ -221,6 +280,7 @@ DETECTORS = tuple(
         re.sub(r"_[0-9]$", "", name) for name in _SCAN.groupindex if not name.startswith("sep")
     )
 )
+_URLSAFE = str.maketrans("-_", "+/")
 # Formats masked whole (others keep the prefix that names their kind: "sk_live_[REDACTED]").
 _WHOLE = frozenset({"aws_access_key_id", "google_api_key"})
 # Backwards from a separator, in the reversed text: the key of a key=value pair.
@@ -284,7 +344,7 @@ class Redactor:
                 return self._user_patterns(text)
             if not left.translate(None, _CONTROLS):  # control characters only
                 return self._user_patterns(text)
-            if len(left) - len(left.translate(None, _DIGITS)) < 13:
+            if len(left) - len(left.translate(None, _DIGITS)) < _MIN_DIGITS:
                 search = _SCAN_NO_CARDS.search
         parts: list[str] = []
         done = 0
@@ -293,32 +353,60 @@ class Redactor:
         while match is not None:
             kind = match.lastgroup or ""
             resume = match.end()
-            if kind.startswith("sep"):
+            span: tuple[int, int] | None = None
+            if kind == "sep_flag":  # --password VALUE, '--password', 'VALUE'
+                if self.is_secret(match.group(kind)):
+                    span = self._value_span(text, "", resume)
+            elif kind.startswith("sep"):
                 reverse = reverse or text[::-1]
                 span = self._secret_value(text, reverse, match.start(), resume)
-                if span is not None:
-                    start, end = span
-                    quote = text[start] if text[start] in "'\"" else ""
-                    parts += [text[done:start], quote, REDACTED, quote]
-                    done = resume = end
             else:
                 start, end = match.span(kind)
-                found = True
-                if kind.startswith("card_number"):
-                    start -= 1  # the first digit is outside the group
-                    found = _luhn(text[start:end].replace(" ", "").replace("-", ""))
-                elif kind in _WHOLE:
-                    start -= 1  # the "A" of AKIA.../AIza... is outside the group
-                elif kind == "jwt":  # the header part, before the ".eyJ" found
-                    head = _JWT_HEAD.match(reverse or text[::-1], len(text) - match.start())
-                    start = match.start() - (head.end() - head.start() if head else 0)
-                if found:
-                    parts += [text[done : max(start, done)], REDACTED]
-                    done = resume = max(end, done)
+                found = self._check(kind, text, start, end)
+                if found is not None:
+                    start, end = found
+                    if kind == "jwt":  # the header part, before the ".eyJ" found
+                        reverse = reverse or text[::-1]
+                        head = _JWT_HEAD.match(reverse, len(text) - match.start())
+                        start = match.start() - (head.end() - head.start() if head else 0)
+                    span = start, end
+            if span is not None:
+                start, end = span
+                quote = text[start] if text[start] in "'\"" and kind.startswith("sep") else ""
+                parts += [text[done : max(start, done)], quote, REDACTED, quote]
+                done = resume = max(end, done)
             match = search(text, resume)
         if parts:
             text = "".join(parts) + text[done:]
         return self._user_patterns(text)
+
+    def _check(self, kind: str, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The span to mask for a detector's match (group ``kind`` at ``start:end``), or None
+        when its structure says it is not a secret (a checksum fails)."""
+        if kind.startswith("card_number"):
+            start -= 1  # the first digit is outside the group
+            return (start, end) if _luhn(text[start:end].replace(" ", "").replace("-", "")) else None
+        if kind == "iban":
+            return _iban(text, start - 2, end)
+        if kind == "ssn":
+            area, group, serial = text[start - 4 : start - 1], text[start : start + 2], text[end - 4 : end]
+            valid = area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+            return (start - 4, end) if valid else None
+        if kind == "base64_json":
+            return (start - 3, end) if self._holds_secret("eyJ" + text[start:end]) else None
+        if kind in _WHOLE:
+            return start - 1, end  # the "A" of AKIA.../AIza... is outside the group
+        return start, end
+
+    def _holds_secret(self, encoded: str) -> bool:
+        """Whether base64 text decodes to text with a secret in it (a JSON object with a
+        ``password`` key...)."""
+        try:
+            data = base64.b64decode(encoded.rstrip("=").translate(_URLSAFE) + "==", validate=False)
+        except ValueError:
+            return False
+        decoded = data.decode("utf-8", "replace")
+        return self.text(decoded) != decoded
 
     def _user_patterns(self, text: str) -> str:
         for pattern in self._patterns:
@@ -334,10 +422,21 @@ class Redactor:
         name = key.group("key")[::-1] if key is not None else ""
         if not (name[:1].isalpha() or name[:1] == "_") or not self.is_secret(name):
             return None
+        return self._value_span(text, name, after)
+
+    def _value_span(self, text: str, name: str, after: int) -> tuple[int, int] | None:
+        """The span of the value of secret ``name`` starting at ``after``; None when it is
+        masked already, or when a format starts there that runs on past the value (a
+        private key's armor and body): the scan goes on to find it and mask it whole, so a
+        name rule never hides a secret from the rule that knows its format."""
         value = (_HEADER_VALUE if _HEADERS(name) else _VALUE).match(text, after)
         if value is None or value.group("value").lstrip("'\"").startswith(REDACTED[:-1]):
             return None
-        return value.span("value")
+        start, end = value.span("value")
+        found = _SCAN.match(text, start + (text[start] in "'\""))
+        if found is not None and found.end() > end and not (found.lastgroup or "sep")[:3] == "sep":
+            return None
+        return start, end
 
     def fields(self, fields: Mapping[str, object]) -> dict[str, object]:
         """``fields`` with secret names masked and secrets in values masked, at any depth."""
@@ -357,7 +456,11 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             if all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):  # header pairs
                 return [(k, self._value(k, v, depth + 1)) for k, v in value]
-            return [self._value(None, item, depth + 1) for item in value]
+            items = [self._value(None, item, depth + 1) for item in value]
+            for index, item in enumerate(value[:-1]):  # argv: ["--password", VALUE]
+                if isinstance(item, str) and item[:1] == "-" and self.is_secret(item):
+                    items[index + 1] = REDACTED
+            return items
         try:
             text = str(value)  # an int (a card number?), an exception, any object
         except Exception:
