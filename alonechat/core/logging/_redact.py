@@ -170,17 +170,18 @@ def _luhn(digits: str) -> bool:
 
 
 # ISO 13616 IBAN lengths by country (SWIFT's IBAN registry).
-_IBAN_LENGTHS = dict(
-    (entry[:2], int(entry[2:]))
-    for entry in (
-        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 "
-        "DJ27 DK18 DO28 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 "
-        "HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 LY25 MC27 "
-        "MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 "
-        "RS22 RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 "
-        "VG24 XK20"
-    ).split()
-)
+_IBAN_LENGTHS = {
+    country: int(length)
+    for country, length in re.findall(
+        r"([A-Z]{2})(\d\d)",
+        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 "
+        "CZ24 DE22 DJ27 DK18 DO28 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 "
+        "GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 "
+        "LY25 MC27 MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 "
+        "QA29 RO24 RS22 RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 "
+        "UA29 VA22 VG24 XK20",
+    )
+}
 
 
 def _iban(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -256,10 +257,12 @@ _ALTERNATIVES = [
             rf"T(?<!\wT)oken\s+(?P<token_credentials>{_TOKEN})",
             r"J(?<=\beyJ)(?P<base64_json>[A-Za-z0-9+/_-]{16,}={0,2})",
 ]  # fmt: skip
-# Card numbers and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
+# Card numbers (Luhn-checked) and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
 # written compact or in groups of four), checked in Python (Luhn, mod 97 and the country's
 # length).
-_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "0123456789"] + [
+# Card numbers start with 2 to 6 (Mastercard, Amex/Diners/JCB, Visa, Maestro, Discover/
+# UnionPay): a millisecond epoch (1...) is never one.
+_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "23456"] + [
     r"(?<=\b[A-Z]{2})(?P<iban>[0-9]{2}(?: ?[A-Z0-9]){11,30})"
 ]
 _SCAN = re.compile("|".join(_ALTERNATIVES + _CARDS))
@@ -274,12 +277,14 @@ _STARTS = b"=:%-_.ABJT0123456789"
 _PLAIN = bytes(c for c in PRINTABLE_ASCII if c not in _STARTS)
 _CONTROLS = bytes(c for c in range(128) if c not in PRINTABLE_ASCII)
 #: What is recognised in any text whatever its name: the names of ``_SCAN``'s groups
-#: (but the key=value separators; ``card_number_0``..``_9`` are one detector).
+#: (but the key=value separators; ``card_number_2``..``_6`` are one detector).
 DETECTORS = tuple(
     dict.fromkeys(
         re.sub(r"_[0-9]$", "", name) for name in _SCAN.groupindex if not name.startswith("sep")
     )
 )
+# Where a private key's armor starts: a rule for its format masks it whole.
+_ARMOR = re.compile(r"-----BEGIN|PuTTY-User-Key-File-")
 _URLSAFE = str.maketrans("-_", "+/")
 # Formats masked whole (others keep the prefix that names their kind: "sk_live_[REDACTED]").
 _WHOLE = frozenset({"aws_access_key_id", "google_api_key"})
@@ -385,13 +390,18 @@ class Redactor:
         when its structure says it is not a secret (a checksum fails)."""
         if kind.startswith("card_number"):
             start -= 1  # the first digit is outside the group
-            return (start, end) if _luhn(text[start:end].replace(" ", "").replace("-", "")) else None
+            digits = text[start:end].replace(" ", "").replace("-", "")
+            return (start, end) if _luhn(digits) else None
         if kind == "iban":
             return _iban(text, start - 2, end)
         if kind == "ssn":
-            area, group, serial = text[start - 4 : start - 1], text[start : start + 2], text[end - 4 : end]
-            valid = area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
-            return (start - 4, end) if valid else None
+            area, group, serial = (
+                text[start - 4 : start - 1],
+                text[start : start + 2],
+                text[end - 4 :],
+            )
+            valid = area not in ("000", "666") and area < "900" and group != "00"
+            return (start - 4, end) if valid and serial[:4] != "0000" else None
         if kind == "base64_json":
             return (start - 3, end) if self._holds_secret("eyJ" + text[start:end]) else None
         if kind in _WHOLE:
@@ -433,8 +443,12 @@ class Redactor:
         if value is None or value.group("value").lstrip("'\"").startswith(REDACTED[:-1]):
             return None
         start, end = value.span("value")
-        found = _SCAN.match(text, start + (text[start] in "'\""))
-        if found is not None and found.end() > end and not (found.lastgroup or "sep")[:3] == "sep":
+        first = start + (text[start] in "'\"")
+        armor = _ARMOR.search(text, first, end)  # "\\n-----BEGIN...": mask up to the armor
+        if armor is not None:
+            return (start, armor.start()) if armor.start() > first else None
+        found = _SCAN.match(text, first)
+        if found is not None and found.end() > end and (found.lastgroup or "sep")[:3] != "sep":
             return None
         return start, end
 
