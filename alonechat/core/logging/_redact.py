@@ -257,8 +257,8 @@ _ALTERNATIVES = [
             rf"T(?<!\wT)oken\s+(?P<token_credentials>{_TOKEN})",
             r"J(?<=\beyJ)(?P<base64_json>[A-Za-z0-9+/_-]{16,}={0,2})",
 ]  # fmt: skip
-# Card numbers (Luhn-checked) and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
-# written compact or in groups of four), checked in Python (Luhn, mod 97 and the country's
+# Card numbers and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
+# written compact or in groups of four), checked in Python (Luhn; mod 97 and the country's
 # length).
 # Card numbers start with 2 to 6 (Mastercard, Amex/Diners/JCB, Visa, Maestro, Discover/
 # UnionPay): a millisecond epoch (1...) is never one.
