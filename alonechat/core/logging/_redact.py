@@ -184,11 +184,24 @@ _IBAN_LENGTHS = {
 }
 
 
+def _mask_ibans(text: str) -> str:
+    """``text`` with every IBAN (see :func:`_iban`) masked."""
+    parts: list[str] = []
+    done = 0
+    for match in _IBAN.finditer(text):
+        span = _iban(text, match.start(), match.end())
+        if span is not None:
+            parts += [text[done : span[0]], REDACTED]
+            done = span[1]
+    return "".join(parts) + text[done:] if parts else text
+
+
 def _iban(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span of the IBAN at ``start`` (country code) in ``text[start:end]`` (which may run
-    on into following words), when its country's length and mod-97 check digits are right."""
+    on into following words), when it stands alone, and its country's length and mod-97
+    check digits are right."""
     length = _IBAN_LENGTHS.get(text[start : start + 2])
-    if length is None:
+    if length is None or (start and text[start - 1].isalnum()):
         return None
     chars: list[str] = []
     stop = start
@@ -257,19 +270,19 @@ _ALTERNATIVES = [
             rf"T(?<!\wT)oken\s+(?P<token_credentials>{_TOKEN})",
             r"J(?<=\beyJ)(?P<base64_json>[A-Za-z0-9+/_-]{16,}={0,2})",
 ]  # fmt: skip
-# Card numbers and IBANs (ISO 13616: country, check digits, up to 30 letters and digits,
-# written compact or in groups of four), checked in Python (Luhn; mod 97 and the country's
-# length).
+# Card numbers, Luhn-checked in Python.
 # Card numbers start with 2 to 6 (Mastercard, Amex/Diners/JCB, Visa, Maestro, Discover/
 # UnionPay): a millisecond epoch (1...) is never one.
-_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "23456"] + [
-    r"(?<=\b[A-Z]{2})(?P<iban>[0-9]{2}(?: ?[A-Z0-9]){11,30})"
-]
+_CARDS = [f"{digit}(?P<card_number_{digit}>{_CARD})" for digit in "23456"]
 _SCAN = re.compile("|".join(_ALTERNATIVES + _CARDS))
-# The same without card numbers and IBANs, for text with fewer than 12 digits (a time, an
-# address): digits are common, and each one would be a place to try.
+# The same without card numbers, for text with fewer than 13 digits (a time, an address):
+# digits are common, and each one would be a place to try.
 _SCAN_NO_CARDS = re.compile("|".join(_ALTERNATIVES))
-_MIN_DIGITS = 12  # an IBAN has 12 or more (NL91ABNA0417164300), a card number 13 or more
+# IBANs (ISO 13616: country, check digits, up to 30 letters and digits, compact or in groups
+# of four), in text with 12 digits or more (NL91ABNA0417164300 has 12): a second pass, over
+# what the first left (a rule there can only have masked one), as two capitals and two
+# digits are a cheap start to look for but an expensive lookbehind at every digit of _SCAN.
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}")
 _DIGITS = b"0123456789"
 # Printable ASCII characters none of _SCAN's alternatives starts with: text made of them
 # only has no secret (and needs no escaping); and the ASCII control characters.
@@ -278,10 +291,11 @@ _PLAIN = bytes(c for c in PRINTABLE_ASCII if c not in _STARTS)
 _CONTROLS = bytes(c for c in range(128) if c not in PRINTABLE_ASCII)
 #: What is recognised in any text whatever its name: the names of ``_SCAN``'s groups
 #: (but the key=value separators; ``card_number_2``..``_6`` are one detector).
-DETECTORS = tuple(
-    dict.fromkeys(
+DETECTORS = (
+    *dict.fromkeys(
         re.sub(r"_[0-9]$", "", name) for name in _SCAN.groupindex if not name.startswith("sep")
-    )
+    ),
+    "iban",
 )
 # Where a private key's armor starts: a rule for its format masks it whole.
 _ARMOR = re.compile(r"-----BEGIN|PuTTY-User-Key-File-")
@@ -341,7 +355,7 @@ class Redactor:
     def text(self, text: str) -> str:
         """``text`` with every secret masked: one pass of one expression over it (and one
         per ``patterns`` entry)."""
-        search = _SCAN.search
+        search, ibans = _SCAN.search, True
         if text.isascii():  # most text: one pass in C says whether anything can start here
             left = text.encode("ascii").translate(None, _PLAIN)
             if not left:  # printable, and no character a secret or a separator starts with
@@ -349,8 +363,10 @@ class Redactor:
                 return self._user_patterns(text)
             if not left.translate(None, _CONTROLS):  # control characters only
                 return self._user_patterns(text)
-            if len(left) - len(left.translate(None, _DIGITS)) < _MIN_DIGITS:
+            digits = len(left) - len(left.translate(None, _DIGITS))
+            if digits < 13:
                 search = _SCAN_NO_CARDS.search
+            ibans = digits >= 12
         parts: list[str] = []
         done = 0
         reverse = ""  # the text backwards, made at the first key=value separator
@@ -383,7 +399,7 @@ class Redactor:
             match = search(text, resume)
         if parts:
             text = "".join(parts) + text[done:]
-        return self._user_patterns(text)
+        return self._user_patterns(_mask_ibans(text) if ibans else text)
 
     def _check(self, kind: str, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The span to mask for a detector's match (group ``kind`` at ``start:end``), or None
@@ -392,8 +408,6 @@ class Redactor:
             start -= 1  # the first digit is outside the group
             digits = text[start:end].replace(" ", "").replace("-", "")
             return (start, end) if _luhn(digits) else None
-        if kind == "iban":
-            return _iban(text, start - 2, end)
         if kind == "ssn":
             area, group, serial = (
                 text[start - 4 : start - 1],
@@ -462,6 +476,8 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if value is None or isinstance(value, (bool, float)):
+            return value
+        if isinstance(value, int) and -(10**12) < value < 10**12:  # too short for a card
             return value
         if depth >= _MAX_DEPTH:
             return f"<{type(value).__name__} nested too deep to check for secrets>"

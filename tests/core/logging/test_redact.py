@@ -274,7 +274,7 @@ DETECTED = [
     ("shopify_token", "shpat_" + "0a" * 16, "0a" * 16, "shpat_0a"),
     ("session cookie", "JSESSIONID=FAKE1234SESSION5678 ok", "FAKE1234SESSION5678", "JSESSION"),
     ("iban", "pay DE89 3704 0044 0532 0130 00 now", "3704 0044 0532 0130 00",
-     "DE89 3704 0044 0532 0130 01 fails mod 97"),
+     "DE89 3704 0044 0532 0130 02 fails mod 97"),
     ("iban", "to GB82WEST12345698765432.", "GB82WEST12345698765432", "GB82WEST12345698765433"),
     ("ssn", "ssn 078-05-1120 ok", "078-05-1120", "ssn 000-05-1120, 666-05-1120, 2026-05-11"),
     ("argv", "run ['prog', '--password', 'Fak3Pw0rd']", "Fak3Pw0rd", "run --password-file p"),
