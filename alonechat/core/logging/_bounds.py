@@ -19,6 +19,35 @@ _MAX_DEPTH = 8
 _DIGITS_PER_BIT = 0.30103  # log10(2): an int of n bits has about n * this digits
 
 
+def _plain_size(value: Any, depth: int) -> int:
+    """The characters of a value that needs no bounding (short strings, numbers, small
+    dicts and lists of them), or -1: it needs :func:`_bounded`."""
+    kind = type(value)
+    if kind is str:
+        return len(value)
+    if kind is float or kind is bool or value is None:
+        return 8
+    if kind is int:
+        return 20 if -(10**18) < value < 10**18 else -1
+    if kind is dict and depth < _MAX_DEPTH and len(value) <= 64:
+        total = 0
+        for key, item in value.items():
+            size = _plain_size(item, depth + 1)
+            if size < 0 or type(key) is not str:
+                return -1
+            total += size + len(key) + 4
+        return total
+    if (kind is list or kind is tuple) and depth < _MAX_DEPTH and len(value) <= 64:
+        total = 0
+        for item in value:
+            size = _plain_size(item, depth + 1)
+            if size < 0:
+                return -1
+            total += size + 1
+        return total
+    return -1
+
+
 def bounded_fields(
     fields: Mapping[str, Any], field_limit: int, record_limit: int
 ) -> dict[str, Any]:
@@ -34,6 +63,15 @@ def bounded_fields(
     becomes a marker. Strings are not cut here (the layouts cut them to ``field_limit``),
     but count for at most ``field_limit``. Never raises.
     """
+    total = 0
+    for value in fields.values():  # most records: a few short strings, numbers, small dicts
+        size = min(len(value), field_limit) if type(value) is str else _plain_size(value, 0)
+        if size < 0 or size > field_limit:
+            break
+        total += size
+    else:
+        if total <= record_limit:
+            return dict(fields)
     out: dict[str, Any] = {}
     budget = record_limit
     items = list(fields.items())
