@@ -88,8 +88,14 @@ def bounded_fields(
     return out
 
 
-def _bounded(value: Any, budget: int, field_limit: int, depth: int) -> tuple[Any, int]:
-    """``value`` within ``budget`` characters, and the characters it counts for."""
+def _bounded(
+    value: Any, budget: int, field_limit: int, depth: int, path: frozenset[int] = frozenset()
+) -> tuple[Any, int]:
+    """``value`` within ``budget`` characters, and the characters it counts for; ``path``:
+    the ids of the containers it is in (a container in itself is written ``[...]``, as
+    ``repr`` writes it)."""
+    if id(value) in path:
+        return "[...]", 7
     if isinstance(value, str):
         return value, min(len(value), field_limit) + 2
     if value is None or isinstance(value, (bool, float)):
@@ -100,9 +106,9 @@ def _bounded(value: Any, budget: int, field_limit: int, depth: int) -> tuple[Any
             return f"[alonechat: int of about {digits} digits cut]", 40
         return value, digits
     if depth < _MAX_DEPTH and isinstance(value, Mapping):
-        return _mapping(value, budget, field_limit, depth)
+        return _mapping(value, budget, field_limit, depth, path | {id(value)})
     if depth < _MAX_DEPTH and isinstance(value, (list, tuple)):
-        return _sequence(value, budget, field_limit, depth)
+        return _sequence(value, budget, field_limit, depth, path | {id(value)})
     text = safe_str(value)  # an object, or a container nested too deep: its text, once
     if len(text) > budget:
         text = cut_chars(text, max(budget, 0))
@@ -110,7 +116,7 @@ def _bounded(value: Any, budget: int, field_limit: int, depth: int) -> tuple[Any
 
 
 def _mapping(
-    value: Mapping[Any, Any], budget: int, field_limit: int, depth: int
+    value: Mapping[Any, Any], budget: int, field_limit: int, depth: int, path: frozenset[int]
 ) -> tuple[dict[Any, Any], int]:
     out: dict[Any, Any] = {}
     used = 2
@@ -120,13 +126,17 @@ def _mapping(
             return out, used + 40
         if isinstance(key, str) and len(key) > field_limit:
             key = cut_chars(key, field_limit)
-        out[key], size = _bounded(item, budget - used, field_limit, depth + 1)
+        out[key], size = _bounded(item, budget - used, field_limit, depth + 1, path)
         used += size + (len(key) if isinstance(key, str) else 20) + 4
     return out, used
 
 
 def _sequence(
-    value: list[Any] | tuple[Any, ...], budget: int, field_limit: int, depth: int
+    value: list[Any] | tuple[Any, ...],
+    budget: int,
+    field_limit: int,
+    depth: int,
+    path: frozenset[int],
 ) -> tuple[list[Any], int]:
     out: list[Any] = []
     used = 2
@@ -134,7 +144,7 @@ def _sequence(
         if used >= budget:
             out.append(f"[alonechat: {len(value) - count} more items cut]")
             return out, used + 40
-        bounded, size = _bounded(item, budget - used, field_limit, depth + 1)
+        bounded, size = _bounded(item, budget - used, field_limit, depth + 1, path)
         out.append(bounded)
         used += size + 1
     return out, used

@@ -8,10 +8,16 @@ Two kinds of rule, applied in one pass over each string:
   written: any case, ``_``/``-``/``.``/camelCase separators, URL-encoded, digits appended
   (``password1``), any length; unless its last word says it is about the secret, not the
   secret (``password_changed_at``, ``session_timeout``, ``token_type``).
-* **values** (:data:`DETECTORS`): formats a secret has whatever its name: JWTs, PEM private
-  keys, cloud and source-hosting and chat and payment-API keys, card numbers (Luhn-checked),
-  ``Bearer``/``Basic`` credentials, ``Authorization``/``Cookie`` header values, passwords in
-  URLs.
+* **values** (:data:`DETECTORS`): formats a secret has whatever its name: JWTs, PEM and
+  PuTTY private keys, cloud, AI, source-hosting, chat, mail, package-registry, shop and
+  payment-API keys (known prefixes with their real lengths), card numbers (Luhn-checked),
+  IBANs (mod 97 and the country's length), US SSNs, ``Bearer``/``Basic`` credentials,
+  ``Authorization``/``Cookie`` header values, passwords in URLs and in ``curl -u``, base64
+  JSON holding a secret.
+
+A name rule never hides a secret from the value rule that knows its format: a name's value
+that a private key's armor starts in is masked only up to the armor, and one that a format's
+match runs past is left to that format (see :meth:`Redactor._value_span`).
 """
 
 from __future__ import annotations
