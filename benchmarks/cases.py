@@ -122,8 +122,15 @@ def loguru_case(
     return case
 
 
+#: The extra fields of the "with fields" cases: a request's, one of them nested.
+FIELDS = {"user_id": 42, "path": "/api/v1/items", "status": 200, "request": {"method": "GET"}}
+
+
 def facade_case(
-    method: str = "info", message: tuple[object, ...] = (MESSAGE, *ARGS), **fields: Any
+    method: str = "info",
+    message: tuple[object, ...] = (MESSAGE, *ARGS),
+    extra: dict[str, object] | None = None,
+    **fields: Any,
 ) -> CaseFactory:
     @contextlib.contextmanager
     def case(directory: Path) -> Iterator[Emit]:
@@ -139,7 +146,8 @@ def facade_case(
             )
         )
         # get_logger's record with alonechat's handler alone on the root: stdlib's route
-        yield _loop(getattr(get_logger("bench"), method), *message)
+        call = getattr(get_logger("bench"), method)
+        yield _loop(functools.partial(call, extra=extra) if extra else call, *message)
         reset_logging()
 
     return case
@@ -393,6 +401,12 @@ def cases() -> list[Case]:
         Case("loguru serialize=True to stdout", "stdout", loguru_stdout_json),
         Case("alonechat JSON to stdout", "stdout", facade_stdout_json),
         Case("alonechat text, redact=True", "secrets", facade_case(redact=True)),
+        Case("alonechat JSON, 4 fields", "secrets", facade_case(extra=FIELDS, json_output=True)),
+        Case(
+            "alonechat JSON, 4 fields, redact=True",
+            "secrets",
+            facade_case(extra=FIELDS, json_output=True, redact=True),
+        ),
         Case(
             "stdlib FileHandler, 16 KiB",
             "size",

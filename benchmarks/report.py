@@ -86,6 +86,8 @@ TARGETS = [
     ),
     ("redact=True vs off, short record", "alonechat text, redact=True",
      "alonechat text, rotating files", 1.15),
+    ("redact=True vs off, JSON with fields", "alonechat JSON, 4 fields, redact=True",
+     "alonechat JSON, 4 fields", 1.15),
     ("16 KiB redact=True vs stdlib FileHandler", "alonechat text, 16 KiB, redact=True",
      "stdlib FileHandler, 16 KiB", 1.5),
 ]  # fmt: skip

@@ -144,8 +144,20 @@ class LogConfig:
             secrets, so it is off unless asked for (the development preset asks).
         file_mode: Permissions of log files (umask-independent).
         dir_mode: Permissions of directories the system creates.
-        max_message_length: Longer messages (in characters) are cut, with a marker saying
-            how much; so are longer strings in ``extra`` fields, nested ones too.
+        max_message_length: Longer messages (in characters; stack info, which stdlib adds
+            to the message, included) are cut, with a marker saying how much.
+        max_field_length: Most characters of any one ``extra`` field, nested values
+            included (a longer string is cut, with a marker saying how many characters;
+            a mapping or list keeps the items that fit, then a marker saying how many
+            more), and of an exception's message and of its traceback. An object's
+            ``str()`` is called once per record, whatever the sinks. At least 64.
+        max_record_length: Most characters of one JSON record (a line of the JSON and ECS
+            layouts, and the JSON a syslog message carries), whatever its fields: the
+            ``extra`` fields share this budget (fields past it are replaced by an
+            ``alonechat_cut`` field saying how many), then a longer line has its longest
+            strings cut, with markers, to fit; it stays valid JSON. At least 1024. (A text
+            record is bounded by its parts: the message, each ``{extra[...]}`` template
+            field at 4096 and the traceback at ``max_field_length``.)
         redact: Mask secrets before any sink sees a record (on in the production preset).
         redact_keys: Secret words: a field name or ``key=value`` key with one of them among
             its words holds a secret (``key`` only as the whole name), unless its last word
@@ -195,6 +207,8 @@ class LogConfig:
     file_mode: int = 0o640
     dir_mode: int = 0o750
     max_message_length: int = 32_768
+    max_field_length: int = 32_768
+    max_record_length: int = 262_144
     redact: bool = False
     stdout_json: bool = False
     redact_keys: tuple[str, ...] = DEFAULT_KEYS
@@ -257,6 +271,12 @@ class LogConfig:
         self.file_mode = _mode(self.file_mode, "LogConfig.file_mode")
         self.max_message_length = _positive_int(
             self.max_message_length, "LogConfig.max_message_length", 1, "characters"
+        )
+        self.max_field_length = _positive_int(
+            self.max_field_length, "LogConfig.max_field_length", 64, "characters"
+        )
+        self.max_record_length = _positive_int(
+            self.max_record_length, "LogConfig.max_record_length", 1024, "characters"
         )
         self.dir_mode = _mode(self.dir_mode, "LogConfig.dir_mode")
         check_date_format(self.date_format, "LogConfig.date_format")

@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from datetime import timezone
 from typing import Any
 
+from ._bounds import CUT_KEY
 from ._redact import Redactor
+from ._syslog_format import fit_bytes
 from ._text import Layout, cut_chars, isoformat, plain_traceback, safe_repr, safe_str
 
 # Key of the line a JSON layout computed, on the loguru record: once whichever sinks write it.
@@ -72,8 +74,11 @@ def _cut(value: Any, limit: int, depth: int) -> Any:
     return items if changed else value
 
 
-def _error(record: Mapping[str, Any], redactor: Redactor | None) -> tuple[str, str, str] | None:
-    """(type name, message, traceback) of the record's exception, redacted, or None."""
+def _error(
+    record: Mapping[str, Any], redactor: Redactor | None, limit: int
+) -> tuple[str, str, str] | None:
+    """(type name, message, traceback) of the record's exception, redacted, the message
+    and the traceback cut to ``limit`` characters each; or None."""
     exception = record["exception"]
     if exception is None or exception[0] is None:
         return None
@@ -81,7 +86,8 @@ def _error(record: Mapping[str, Any], redactor: Redactor | None) -> tuple[str, s
     message, trace = safe_str(value), plain_traceback(exception)
     if redactor is not None:
         message, trace = redactor.text(message), redactor.text(trace)
-    return getattr(type_, "__name__", safe_str(type_)), message, trace
+    name = cut_chars(getattr(type_, "__name__", None) or safe_str(type_), 256)
+    return name, cut_chars(message, limit), cut_chars(trace, limit)
 
 
 def _close_object(head: str, data: Mapping[str, Any]) -> str:
@@ -98,9 +104,14 @@ def _close_object(head: str, data: Mapping[str, Any]) -> str:
 
 
 def json_line(
-    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+    record: Mapping[str, Any],
+    max_message: int = 32_768,
+    redactor: Redactor | None = None,
+    max_field: int = 32_768,
+    max_record: int = 262_144,
 ) -> str:
-    """One flat JSON object for a loguru record; odd values never break it."""
+    """One flat JSON object for a loguru record; odd values never break it; at most
+    ``max_record`` characters (see :func:`_within`)."""
     name, message = record["name"], record["message"]
     if len(message) > max_message:
         message = cut_chars(message, max_message)
@@ -115,22 +126,27 @@ def json_line(
     )
     if not record["extra"] and record["exception"] is None:  # most records: nothing to add
         return head + "}"
-    data = _extra(record, _JSON_RESERVED, max_message)
-    error = _error(record, redactor)
+    data = _extra(record, _JSON_RESERVED, max_field)
+    error = _error(record, redactor, max_field)
     if error is not None:
         data["exc_type"], data["exc_message"], data["exc_traceback"] = error
-    return _close_object(head, data)
+    return _within(head, data, max_record)
 
 
 def ecs_line(
-    record: Mapping[str, Any], max_message: int = 32_768, redactor: Redactor | None = None
+    record: Mapping[str, Any],
+    max_message: int = 32_768,
+    redactor: Redactor | None = None,
+    max_field: int = 32_768,
+    max_record: int = 262_144,
 ) -> str:
     """One JSON object for a loguru record with Elastic Common Schema field names.
 
     ``@timestamp`` (UTC), ``log.level``, ``message`` and ``ecs.version`` come first, as the
     ecs-logging spec asks; then ``log.logger``, ``log.origin``, ``process``, ``error``
     (``type``, ``message``, ``stack_trace``), ``trace.id`` and ``span.id`` (from the
-    ``trace_id`` and ``span_id`` fields), and the other extra fields as they are.
+    ``trace_id`` and ``span_id`` fields), and the other extra fields as they are; at most
+    ``max_record`` characters (see :func:`_within`).
     """
     time = record["time"].astimezone(timezone.utc)
     name, process, thread = record["name"], record["process"], record["thread"]
@@ -146,29 +162,49 @@ def ecs_line(
         f'"process":{{"name":{_string(str(process.name))},"pid":{int(process.id)},'
         f'"thread":{{"id":{int(thread.id)},"name":{_string(str(thread.name))}}}}}'
     )
-    data = _extra(record, _ECS_RESERVED, max_message, dotted=True)
+    data = _extra(record, _ECS_RESERVED, max_field, dotted=True)
     for key, group in (("trace_id", "trace"), ("span_id", "span")):
         if isinstance(data.get(key), str):
             data[group] = {"id": data.pop(key)}
-    error = _error(record, redactor)
+    error = _error(record, redactor, max_field)
     if error is not None:
         kind, message, trace = error
         data["error"] = {"type": kind, "message": message, "stack_trace": trace}
-    return _close_object(head, data)
+    return _within(head, data, max_record)
+
+
+def _within(head: str, data: Mapping[str, Any], limit: int) -> str:
+    """``head`` closed with ``data`` (see :func:`_close_object`), in at most ``limit``
+    characters: a longer line has its longest strings cut to a common length (with
+    markers); if that is not enough (many small fields), the fields are replaced by one
+    ``alonechat_cut`` field saying how long the record was; the line stays valid JSON."""
+    line = _close_object(head, data)
+    if len(line) <= limit:
+        return line
+    fitted = fit_bytes(line, limit)  # JSON lines are ASCII: one byte per character
+    if fitted is None:
+        marker = {CUT_KEY: f"record of {len(line)} characters cut (max_record_length {limit})"}
+        fitted = fit_bytes(_close_object(head, marker), limit)
+    return fitted or '{"' + CUT_KEY + '":"record too long to write"}'
 
 
 def json_layout(
-    max_message: int, redactor: Redactor | None = None, schema: str = "alonechat"
+    max_message: int,
+    redactor: Redactor | None = None,
+    schema: str = "alonechat",
+    max_field: int = 32_768,
+    max_record: int = 262_144,
 ) -> Layout:
     """loguru ``format`` function writing :func:`json_line` (``schema`` "alonechat") or
-    :func:`ecs_line` ("ecs"), computed once per record whichever sinks write it."""
+    :func:`ecs_line` ("ecs"), computed once per record whichever sinks write it; the
+    limits are ``LogConfig``'s ``max_*_length``, in characters."""
     line = ecs_line if schema == "ecs" else json_line
     key = f"{_JSON}_{schema}"
     template = "{" + key + "}\n"
 
     def layout(record: dict[str, Any]) -> str:
         if key not in record:
-            record[key] = line(record, max_message, redactor)
+            record[key] = line(record, max_message, redactor, max_field, max_record)
         return template
 
     return layout

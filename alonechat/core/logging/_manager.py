@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from loguru import logger as _global_loguru
 
+from ._bounds import CUT_KEY, bounded_fields
 from ._config import FORMAT_VAR, PRESETS, SYSLOG_VAR, LogConfig, parse_address, resolve_environment
 from ._deferred import Deferred
 from ._engine import LOGURU
@@ -176,13 +177,16 @@ class LoggingManager:
             redactor = (
                 Redactor(config.redact_keys, config.redact_patterns) if config.redact else None
             )
-            text = text_layout(
-                config.template, config.max_message_length, redactor, own_traceback=False
+            limits = config.max_message_length, config.max_field_length
+            text = text_layout(config.template, *limits, redactor, own_traceback=False)
+            file_text = text_layout(config.template, *limits, redactor, own_traceback=True)
+            json = json_layout(
+                config.max_message_length,
+                redactor,
+                config.json_schema,
+                config.max_field_length,
+                config.max_record_length,
             )
-            file_text = text_layout(
-                config.template, config.max_message_length, redactor, own_traceback=True
-            )
-            json = json_layout(config.max_message_length, redactor, config.json_schema)
             self._state = _State(
                 config,
                 console=json if config.stdout_json else text,
@@ -367,14 +371,16 @@ class LoggingManager:
 
     def _prepared(self, record: Any) -> _State:
         """Prepare a loguru record once, whichever of alonechat's handlers sees it first:
-        mask its secrets, add the active span's trace ids, and pin the state every handler
-        then judges and formats it by; returns that state. (loguru changes records in
-        patchers, but those belong to a logger, and would also reach the records users send
-        to their own loguru sinks; alonechat's handlers' filters call this instead, and
-        otherwise only decide.)"""
+        bound its fields, mask its secrets, add the active span's trace ids, and pin the
+        state every handler then judges and formats it by; returns that state. (loguru
+        changes records in patchers, but those belong to a logger, and would also reach the
+        records users send to their own loguru sinks; alonechat's handlers' filters call
+        this instead, and otherwise only decide.)"""
         state: _State | None = record.get(_STATE)
         if state is None:
             state = self._state
+            if record["extra"] and state.config is not None:
+                _bound(state.config, record)
             if state.redactor is not None:
                 _redact(state.redactor, record)
             ids = span_ids()
@@ -468,6 +474,17 @@ def _enabled(record: Any) -> bool:
             return levelno >= found.getEffectiveLevel()
         name = name.rpartition(".")[0]
     return levelno >= logging.getLogger().getEffectiveLevel()
+
+
+def _bound(config: LogConfig, record: Any) -> None:
+    """Bound the record's fields (``max_field_length``, ``max_record_length``); if that
+    fails, withhold them."""
+    try:
+        record["extra"] = bounded_fields(
+            record["extra"], config.max_field_length, config.max_record_length
+        )
+    except Exception as exc:
+        record["extra"] = {CUT_KEY: f"fields withheld, bounding them failed: {exc!r}"}
 
 
 def _redact(redactor: Redactor, record: Any) -> None:

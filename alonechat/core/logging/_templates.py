@@ -14,7 +14,7 @@ from typing import Any
 from loguru._colorizer import Colorizer
 
 from ._redact import Redactor
-from ._text import Layout, printable, safe_str, safe_text, safe_traceback
+from ._text import Layout, cut_chars, printable, safe_str, safe_text, safe_traceback
 
 #: The simple built-in layout (testing preset), stdlib notation:
 #: ``2026-11-25 09:12:01 | INFO     | svc.api | message``.
@@ -264,7 +264,12 @@ def _cached_times(template: str) -> tuple[str, list[tuple[str, _Strftime]]]:
 
 
 def text_layout(
-    template: str, max_message: int, redactor: Redactor | None = None, *, own_traceback: bool
+    template: str,
+    max_message: int,
+    max_field: int = 32_768,
+    redactor: Redactor | None = None,
+    *,
+    own_traceback: bool,
 ) -> Layout:
     """The loguru ``format`` function for a template from :func:`text_template`.
 
@@ -272,12 +277,16 @@ def text_layout(
     a line or recolor a console; a message longer than ``max_message`` characters is cut,
     with a marker. With ``own_traceback`` (files; any sink when redacting), tracebacks are
     formatted here, with exception messages escaped (and redacted), instead of by loguru
-    (whose colored, ``diagnose`` tracebacks the console keeps otherwise).
+    (whose colored, ``diagnose`` tracebacks the console keeps otherwise, unless the
+    exception's message is longer than ``max_field``); a traceback formatted here is cut
+    to ``max_field`` characters.
     """
-    exception = "{" + _TRACEBACK + "}" if own_traceback or redactor else "{exception}"
+    own = "{" + _TRACEBACK + "}"
     safe_fields = _read_from(_read_from(template, "message", _MESSAGE), "name", _NAME)
-    full, times = _cached_times(safe_fields)
-    full += "\n" + exception
+    body, times = _cached_times(safe_fields)
+    always_own = own_traceback or redactor is not None
+    full = f"{body}\n{own if always_own else '{exception}'}"
+    full_own = f"{body}\n{own}"
     view = _VIEW in template
 
     def layout(record: dict[str, Any]) -> str:
@@ -290,9 +299,17 @@ def text_layout(
             record[_VIEW] = _RecordView(record)
         for key, strftime in times:
             record[key] = strftime(record["time"])
-        if exception != "{exception}":
-            trace = safe_traceback(record["exception"])
-            record[_TRACEBACK] = redactor.text(trace) if redactor and trace else trace
+        exception = record["exception"]
+        here = always_own or (  # else loguru's, unless the message is too long
+            exception is not None and len(safe_str(exception[1])) > max_field
+        )
+        if here:
+            trace = safe_traceback(exception)
+            trace = redactor.text(trace) if redactor and trace else trace
+            record[_TRACEBACK] = (
+                f"{cut_chars(trace, max_field)}\n" if len(trace) > max_field else trace
+            )
+            return full_own
         return full
 
     return layout

@@ -64,8 +64,8 @@ def test_json_stays_one_valid_object_per_line(configure: Configure, log_dir: Pat
 def test_long_json_field_strings_are_cut_too(
     configure: Configure, log_dir: Path, schema: str
 ) -> None:
-    configure(json_output=True, json_schema=schema, max_message_length=10)
-    get_logger("j").info("short", extra={"body": "0123456789abcdef", "n": 12345678901234})
+    configure(json_output=True, json_schema=schema, max_field_length=64)
+    get_logger("j").info("short", extra={"body": "0123456789" * 7, "n": 12345678901234})
     (record,) = read_json(log_dir / "alonechat.log")
-    assert record["body"] == "0123456789... [alonechat: 6 more characters cut]"
+    assert record["body"] == "0123456789" * 6 + "0123... [alonechat: 6 more characters cut]"
     assert record["n"] == 12345678901234

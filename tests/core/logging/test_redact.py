@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import tempfile
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from alonechat.core.logging import (
     get_logger,
     reset_logging,
 )
+from tests import secrets_corpus
 from tests.conftest import detach_pytest_handlers
 from tests.helpers import read_json, read_lines, run_python
 
@@ -148,11 +150,11 @@ def test_a_failing_redaction_withholds_instead_of_leaking(
 ) -> None:
     configure(redact=True, json_output=True)
 
-    class Hostile(dict):  # type: ignore[type-arg]
-        def items(self):  # type: ignore[no-untyped-def]
+    class Hostile(str):
+        def isascii(self) -> bool:
             raise RuntimeError("no")
 
-    get_logger("r").info("x", extra={"password": SECRET, "cfg": Hostile(a=1)})
+    get_logger("r").info("x", extra={"password": SECRET, "cfg": Hostile(f"token={SECRET}")})
     text = (log_dir / "alonechat.log").read_text()
     assert SECRET not in text
     (record,) = read_json(log_dir / "alonechat.log")
@@ -168,14 +170,19 @@ def test_redaction_is_linear_on_hostile_input(tmp_path: Path) -> None:
         "                            format_string='%(message)s'))\n"
         "hostile = ['/q?t=' + 'a-' * 8000, 'token-' * 4000, 'a=' * 20000, '1 ' * 20000,\n"
         "           '-----BEGIN RSA PRIVATE KEY-----' * 2000, 'eyJ.eyJ.' * 5000, ':' * 50000,\n"
-        "           'Bearer ' * 10000, 'x' * 100000 + '=', 'ghp_' * 10000, '%3D' * 20000]\n"
+        "           'Bearer ' * 10000, 'x' * 100000 + '=', 'ghp_' * 10000, '%3D' * 20000,\n"
+        "           '-u ' * 20000, '-u =' * 20000, 'sk-ant-api03-' * 5000, 'eyJ' * 20000,\n"
+        "           'eyJabcdefghijklmnopq ' * 5000, 'DE89 ' * 20000, 'AB12' * 20000,\n"
+        "           '123-45-' * 10000, 'PuTTY-User-Key-File-3:' * 3000, '--a' * 20000,\n"
+        "           \"'--password', \" * 5000, 'ya29.' * 20000, 'redis://:' * 10000,\n"
+        "           'password: -----BEGIN PRIVATE KEY-----' * 2000]\n"
         "for text in hostile:\n"
         "    get_logger('r').info('GET password=%s %s', 'pw', text)\n"
     )
     result = run_python(script, tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = read_lines(tmp_path / "logs" / "alonechat.log")
-    assert len(lines) == 11
+    assert len(lines) == 25
     assert all(line.startswith("GET password=[REDACTED] ") for line in lines)
 
 
@@ -247,6 +254,32 @@ DETECTED = [
      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY", "aws_region=eu-west-1"),
     ("signature", "url ?X-Amz-Signature=0123abcd4567ef&X-Amz-Date=20260101", "0123abcd4567ef",
      "X-Amz-Date=20260101"),
+    ("google_oauth_token", "drive ya29.a0AfB_byC1d2E3f4G5h6I7j8K9l0 ok",
+     "a0AfB_byC1d2E3f4G5h6I7j8K9l0", "ya29 is a version; ya29.short"),
+    ("cli_password", "curl -u admin:Pa55w0rd https://x", "Pa55w0rd", "sort -u names.txt"),
+    ("private key after a name",
+     "private key:\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIFakeFake\n-----END EC PRIVATE"
+     " KEY-----", "MHcCAQEEIFakeFake", "the private key is in the vault"),
+    ("putty_private_key",
+     "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\nAAAAFakeFake\nPrivate-MAC: ab12",
+     "AAAAFakeFake", "PuTTY-User-Key-File is a format"),
+    ("azure", "DefaultEndpointsProtocol=https;AccountKey=Fake+Key/Value==;EndpointSuffix=x",
+     "Fake+Key/Value==", "AccountName=acme;EndpointSuffix=core.windows.net"),
+    ("url_password", "redis://:Fak3Pass@cache:6379/0", "Fak3Pass", "redis://cache:6379/0"),
+    ("openai_key", "key sk-proj-" + "Ab1_" * 12, "Ab1_" * 12, "sk-learn and task-queue"),
+    ("anthropic_key", "key sk-ant-api03-" + "Zy9-" * 20 + "AA", "Zy9-" * 20, "sk-ant-api03-x"),
+    ("gitlab_token", "runner glrt-Fa1keFa2keFa3keFa4ke", "Fa1keFa2keFa3keFa4ke", "glrt-short"),
+    ("sendgrid_key", "SG." + "a1" * 11 + "." + "b2" * 21 + "c", "b2" * 21, "SG.abc is short"),
+    ("pypi_token", "pypi-AgEIcHlwaS5vcmc" + "x9" * 40, "x9" * 40, "pypi-AgE alone"),
+    ("shopify_token", "shpat_" + "0a" * 16, "0a" * 16, "shpat_0a"),
+    ("session cookie", "JSESSIONID=FAKE1234SESSION5678 ok", "FAKE1234SESSION5678", "JSESSION"),
+    ("iban", "pay DE89 3704 0044 0532 0130 00 now", "3704 0044 0532 0130 00",
+     "DE89 3704 0044 0532 0130 02 fails mod 97"),
+    ("iban", "to GB82WEST12345698765432.", "GB82WEST12345698765432", "GB82WEST12345698765433"),
+    ("ssn", "ssn 078-05-1120 ok", "078-05-1120", "ssn 000-05-1120, 666-05-1120, 2026-05-11"),
+    ("argv", "run ['prog', '--password', 'Fak3Pw0rd']", "Fak3Pw0rd", "run --password-file p"),
+    ("base64_json", "s=eyJ1c2VyIjoiYW5uIiwicGFzc3dvcmQiOiJGYWszUHcwcmQifQ== ok",
+     "eyJ1c2VyIjoiYW5uIiwicGFzc3dvcmQiOiJGYWszUHcwcmQifQ", "s=eyJ1c2VyIjoiYW5uIiwiYWdlIjozfQ=="),
 ]  # fmt: skip
 
 
@@ -291,7 +324,7 @@ def test_secrets_of_every_kind_stay_out_of_the_files(
 def test_values_are_masked_to_their_end_and_nested_strings_are_cut(
     configure: Configure, log_dir: Path
 ) -> None:
-    configure(redact=True, json_output=True, max_message_length=1000)
+    configure(redact=True, json_output=True, max_field_length=1000)
     long_secret = "A" * 10_000 + "TAIL"
     get_logger("long").info("password=%s", long_secret, extra={"nested": {"blob": "x" * 5_000_000}})
     (record,) = read_json(log_dir / "alonechat.log")
@@ -358,7 +391,8 @@ SECRETS: st.SearchStrategy[tuple[str, str]] = st.one_of(
     st.builds(lambda k: ("sk_live_" + k, k), _chars(_ALNUM, 16, 40)),
     st.builds(lambda k: ("xoxb-" + k, k), _chars(_ALNUM, 1, 1).flatmap(
         lambda first: _chars(_ALNUM + "-", 11, 39).map(lambda rest: first + rest))),
-    st.builds(_card, _chars("0123456789", 15, 15), st.sampled_from(["", " ", "-"])),
+    st.builds(_card, st.builds(str.__add__, st.sampled_from("23456"),  # card networks' IINs
+                               _chars("0123456789", 14, 14)), st.sampled_from(["", " ", "-"])),
     st.builds(lambda key, sep, value: (f"{key}{sep}{value}", value), st.sampled_from(_KEYS),
               st.sampled_from(_SEPARATORS), _chars(_ALNUM + "!$*+/", 6, 200)),
     st.builds(lambda pw: (f"postgres://app:{pw}@db.local/app", pw),
@@ -431,3 +465,66 @@ def test_ordinary_lines_are_left_unchanged(line: str) -> None:
     from alonechat.core.logging._redact import DEFAULT_KEYS, Redactor
 
     assert Redactor(DEFAULT_KEYS).text(line) == line
+
+
+def _written(directory: Path) -> str:
+    """Everything under ``directory``: log files, numbered backups and gzipped ones."""
+    texts = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and ".lock" not in path.name:
+            data = path.read_bytes()
+            texts.append((gzip.decompress(data) if path.suffix == ".gz" else data).decode())
+    return "".join(texts)
+
+
+@pytest.mark.parametrize("layout", ["text", "json", "ecs"])
+def test_the_corpus_leaks_nothing_and_keeps_ordinary_values(tmp_path: Path, layout: str) -> None:
+    """Every fake secret of the corpus (tests/secrets_corpus.py: each category, logged through
+    each channel), with the production preset in a fresh interpreter (alonechat's handler
+    alone on the root), into small rotated and gzipped files: none written, in any file; and
+    at most 2 % of the ordinary values changed."""
+    schema = "ecs" if layout == "ecs" else "alonechat"
+    script = (
+        "from alonechat.core.logging import configure_logging, create_production_config\n"
+        "from tests.secrets_corpus import log_everything\n"
+        "configure_logging(create_production_config(log_dir='logs', max_bytes=20_000,\n"
+        f"    json_output={layout != 'text'}, json_schema={schema!r},\n"
+        "    backup_count=1000, compress='gz'))\n"
+        "import time\n"
+        "log_everything()\n"
+        "time.sleep(2.5)  # backups older than _backups.SETTLE are gzipped at the next rotation\n"
+        "log_everything()\n"
+    )
+    result = run_python(script, tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    logs = tmp_path / "logs"
+    assert list(logs.glob("*.gz"))  # rotated and compressed backups were read too
+    written = _written(logs)
+    corpus = secrets_corpus.secrets()
+    # every record is there: 6 channels per secret (exceptions also in the error log)
+    assert written.count("third party said") == 2 * len(corpus)
+    leaked = [
+        (secret.category, part)
+        for secret in corpus
+        for part in secret.sensitive
+        if part in written
+        or json.dumps(part)[1:-1] in written
+        or part.replace("\n", "\\n") in written
+    ]
+    assert {s.category for s in corpus} >= CORPUS_CATEGORIES
+    assert leaked == [], f"{len(leaked)} of {len(corpus)} leaked"
+    ordinary = secrets_corpus.ordinary_values()
+    changed = [
+        value
+        for value in ordinary
+        if (json.dumps(value)[1:-1] if layout != "text" else value) not in written
+    ]
+    assert len(changed) <= 0.02 * len(ordinary), changed
+
+
+CORPUS_CATEGORIES = {
+    *("google_oauth", "curl_user", "private_key_after_name", "private_key", "putty_key"),
+    *("azure_connection_string", "url_empty_user", "openai_key", "openai_project_key"),
+    *("anthropic_key", "gitlab_runner_token", "sendgrid_key", "pypi_token", "shopify_token"),
+    *("session_cookie", "cookie_dict", "iban", "us_ssn", "argv", "base64_json", "card_number"),
+}
