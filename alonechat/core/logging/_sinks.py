@@ -202,8 +202,14 @@ class RotatingFile:
         interpreter back and forth at every record (a "lock convoy": four threads would
         log at a third of the rate of one)."""
         waiting, lock = self._waiting, self._lock
-        waiting.extend(records)
-        while waiting and lock.acquire(blocking=False):
+        if not waiting and lock.acquire(False):  # the usual case: nobody else is writing
+            try:
+                self._write_locked(records)
+            finally:
+                lock.release()
+        else:
+            waiting.extend(records)
+        while waiting and lock.acquire(False):  # what others left meanwhile
             try:
                 self._write_waiting()
             finally:
@@ -212,8 +218,11 @@ class RotatingFile:
     def _write_waiting(self) -> None:
         """Write the records threads left waiting (the lock held)."""
         waiting = self._waiting
-        count = len(waiting)
-        records = [waiting.popleft()] if count == 1 else [waiting.popleft() for _ in range(count)]
+        self._write_locked([waiting.popleft() for _ in range(len(waiting))])
+
+    def _write_locked(self, records: Sequence[bytes]) -> None:
+        """Write ``records`` (the lock held), counting those that cannot be written."""
+        count = len(records)
         done, error = 0, None
         try:
             while done < count:
